@@ -1,0 +1,24 @@
+"""bnviz router: page config and navigation over pages/. Nothing else lives here."""
+
+import os
+
+import streamlit as st
+
+# url_path -> (file, title, icon). The url paths are part of the public surface (links in course notes).
+PAGES = {
+    "home": ("pages/home.py", "Start here", ":material/school:"),
+    "live-lab": ("pages/live_lab.py", "Live lab", ":material/monitoring:"),
+    "bn-arithmetic": ("pages/bn_arithmetic.py", "BN arithmetic", ":material/calculate:"),
+    "paper-figure1": ("pages/paper_figure1.py", "Paper Figure 1", ":material/article:"),
+}
+
+st.set_page_config(page_title="bnviz — batch norm, visible", page_icon="📊", layout="wide")
+
+default = os.environ.get("BNVIZ_DEFAULT_PAGE", "home")
+if default not in PAGES:
+    default = "home"
+pages = [
+    st.Page(file, title=title, icon=icon, url_path=path, default=(path == default))
+    for path, (file, title, icon) in PAGES.items()
+]
+st.navigation(pages).run()
