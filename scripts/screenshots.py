@@ -1,0 +1,83 @@
+"""Take one headless-Chromium screenshot per page into docs/ (used by the README).
+
+    .venv/bin/python scripts/screenshots.py [--only live-lab] [--url http://127.0.0.1:8501]
+
+Starts its own server on a free loopback port unless --url is given. Pages that move (the live lab) are
+put in motion first so the picture shows what a lecturer sees.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e import harness  # noqa: E402
+
+
+def _play_live_lab(page) -> None:
+    """Press play and let both twins train for a while, so the charts have history."""
+    play = page.get_by_role("button", name="Play")
+    if play.count():
+        play.first.click()
+        time.sleep(12)
+
+
+# url path -> (file name in docs/, preparation before the screenshot)
+PAGES = {
+    "": ("home.png", None),
+    "live-lab": ("live_lab.png", _play_live_lab),
+    "bn-arithmetic": ("bn_arithmetic.png", None),
+    "paper-figure1": ("paper_figure1.png", None),
+}
+
+
+def shoot(base_url: str, only: str | None) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    written = []
+    with sync_playwright() as p:
+        browser = harness.launch_browser(p)
+        context = browser.new_context(
+            viewport={"width": 1440, "height": 900}, device_scale_factor=1
+        )
+        for url_path, (name, prepare) in PAGES.items():
+            if only is not None and url_path != only:
+                continue
+            page = context.new_page()
+            page.goto(f"{base_url}/{url_path}")
+            harness.wait_for_app(page, timeout=60_000)
+            if prepare:
+                prepare(page)
+            time.sleep(1.5)  # let charts and LaTeX finish drawing
+            errors = harness.exceptions_on(page)
+            if errors:
+                raise SystemExit(f"{url_path or 'home'}: exception on the page: {errors}")
+            out = ROOT / "docs" / name
+            page.screenshot(path=str(out), full_page=True)
+            written.append(out)
+            print(f"wrote {out.relative_to(ROOT)}")
+            page.close()
+        browser.close()
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="an already running app (default: start one)")
+    parser.add_argument("--only", help="one url path, e.g. live-lab ('' is the start page)")
+    args = parser.parse_args()
+    (ROOT / "docs").mkdir(exist_ok=True)
+    if args.url:
+        shoot(args.url.rstrip("/"), args.only)
+    else:
+        with harness.StreamlitServer("app.py") as server:
+            shoot(server.url, args.only)
+
+
+if __name__ == "__main__":
+    main()
