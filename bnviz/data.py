@@ -9,9 +9,10 @@ Contract
 
 Each dataset is loaded once per process (the result is cached) and the same tensors are shared by
 every browser session, so **consumers must never mutate them**. To make an accidental write loud
-instead of silently corrupting every session, the tensors are created as torch *inference tensors*:
-an in-place op (``x_train -= mean``, ``x_train[0].zero_()``) raises ``RuntimeError``. Reading is
-unrestricted:
+instead of silent, the tensors are created as torch *inference tensors*: an in-place op
+(``x_train -= mean``, ``x_train[0].zero_()``, ``x_train[i] = v``) raises ``RuntimeError``. Torch
+raises after the kernel has run, so this exposes the bug at its first run; it does not undo the write.
+Reading is unrestricted:
 
 - ``x_train[idx]`` with an index tensor (a minibatch) is an ordinary copy and may be fed to a model
   that is being trained;
