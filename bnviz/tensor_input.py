@@ -1,0 +1,145 @@
+"""What a student typed, turned into a float64 tensor, or a sentence saying what to fix.
+
+The page edits tensors as tables of *text* cells (so that "abc", "nan" or an empty cell reach us and get a
+clear message instead of being silently coerced). Everything here is pure: tables are lists of rows,
+each row a list of cells (str, number or None), rows = examples in the batch, columns = features.
+
+Contracts:
+- ``parse_tensor(rows)`` -> float64 array (batch, features), all finite; raises ``ValueError`` otherwise.
+- ``parse_vector(cells, name, length)`` -> float64 array (length,), all finite.
+- Table edits (``with_row_added`` ...) keep the batch within 1..MAX_BATCH and features within
+  1..MAX_FEATURES and return new lists; they never mutate their input.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+MAX_BATCH = 64  # a batch a student can still read on one screen
+MAX_FEATURES = 16
+
+# The paper-sized example from the issue: 3 examples x 3 features.
+EXAMPLE = [[-0.6577, -0.5797, 0.6360], [0.7392, 0.2145, 1.523], [0.2432, 0.5662, 0.322]]
+
+
+def format_cell(value: float) -> str:
+    """A number as the text a student would type: up to 4 decimals, no trailing zeros."""
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def to_table(x: np.ndarray) -> list[list[str]]:
+    """(batch, features) array -> table of text cells."""
+    return [[format_cell(float(v)) for v in row] for row in np.asarray(x, dtype=np.float64)]
+
+
+def example_table() -> list[list[str]]:
+    return [[format_cell(v) for v in row] for row in EXAMPLE]
+
+
+def random_table(batch: int, features: int, seed: int) -> list[list[str]]:
+    """A random batch with a different offset and scale per feature, so normalizing visibly matters."""
+    rng = np.random.default_rng(seed)
+    offset = rng.uniform(-2.0, 2.0, size=features)
+    scale = rng.uniform(0.3, 3.0, size=features)
+    x = offset + scale * rng.standard_normal((batch, features))  # (batch, features)
+    return to_table(np.round(x, 4))
+
+
+def parse_number(cell: object, where: str) -> float:
+    """One cell -> a finite float. ``where`` names the cell in the message ("row 2, feature 3")."""
+    if cell is None or type(cell).__name__ == "NAType":
+        # An emptied editor cell arrives as None (or pandas.NA); a typed "nan" is a value instead.
+        raise ValueError(f"The cell at {where} is empty: type a number there.")
+    if isinstance(cell, bool):
+        raise ValueError(f"The cell at {where} is {cell}, not a number: type a number there.")
+    if isinstance(cell, int | float | np.integer | np.floating):
+        value = float(cell)
+    else:
+        text = str(cell).strip().replace("\u2212", "-")  # accept the typographic minus sign
+        if text == "":
+            raise ValueError(f"The cell at {where} is empty: type a number there.")
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(
+                f"The cell at {where} holds {text!r}, which is not a number: "
+                "type a number such as 0.5 or -1.2e-3."
+            ) from None
+    if not math.isfinite(value):
+        raise ValueError(
+            f"The cell at {where} is {value}: batch norm needs finite numbers, so type a finite one."
+        )
+    return value
+
+
+def parse_tensor(rows: Sequence[Sequence[object]]) -> np.ndarray:
+    """Table of cells -> float64 array (batch, features); ValueError with a fix otherwise."""
+    if isinstance(rows, np.ndarray):
+        rows = rows.tolist()
+    rows = list(rows)
+    if len(rows) == 0 or all(len(r) == 0 for r in rows):
+        raise ValueError("The tensor is empty: enter at least one row (example) and one column.")
+    width = len(rows[0])
+    for i, row in enumerate(rows):
+        if len(row) != width:
+            raise ValueError(
+                f"Row {i + 1} has {len(row)} values but row 1 has {width}: "
+                "every row (example) needs one value per feature."
+            )
+    if width == 0:
+        raise ValueError("The tensor has no columns: enter at least one feature.")
+    values = [
+        [parse_number(cell, f"row {i + 1}, feature {j + 1}") for j, cell in enumerate(row)]
+        for i, row in enumerate(rows)
+    ]
+    return np.array(values, dtype=np.float64)  # (batch, features)
+
+
+def parse_vector(cells: Sequence[object], name: str, length: int) -> np.ndarray:
+    """Per-feature parameters (gamma, beta, ...) -> float64 array (length,)."""
+    cells = list(cells)
+    if len(cells) != length:
+        raise ValueError(
+            f"{name} has {len(cells)} values but the tensor has {length} features: "
+            f"give one {name} per feature."
+        )
+    return np.array(
+        [parse_number(c, f"{name}, feature {j + 1}") for j, c in enumerate(cells)],
+        dtype=np.float64,
+    )
+
+
+# --- table edits for the add/remove buttons (pure; the page keeps the result in session state) ---
+
+
+def with_row_added(rows: list[list[str]]) -> list[list[str]]:
+    """Append a copy of the last row (a sensible value to edit), up to MAX_BATCH rows."""
+    if len(rows) >= MAX_BATCH:
+        return [list(r) for r in rows]
+    return [list(r) for r in rows] + [list(rows[-1])]
+
+
+def with_row_removed(rows: list[list[str]]) -> list[list[str]]:
+    """Drop the last row, keeping at least one (a batch of 1 is legal in eval mode)."""
+    return [list(r) for r in rows[: max(1, len(rows) - 1)]]
+
+
+def with_feature_added(rows: list[list[str]]) -> list[list[str]]:
+    """Append a feature column of zeros, up to MAX_FEATURES columns."""
+    if len(rows[0]) >= MAX_FEATURES:
+        return [list(r) for r in rows]
+    return [list(r) + ["0"] for r in rows]
+
+
+def with_feature_removed(rows: list[list[str]]) -> list[list[str]]:
+    """Drop the last feature column, keeping at least one."""
+    return [list(r[: max(1, len(r) - 1)]) for r in rows]
+
+
+def resized_vector(cells: list[str], length: int, fill: str) -> list[str]:
+    """Per-feature cells cut or padded with ``fill`` to ``length`` (after a feature is added/removed)."""
+    return list(cells[:length]) + [fill] * max(0, length - len(cells))
