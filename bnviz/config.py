@@ -1,0 +1,237 @@
+"""``RunConfig``: everything that defines a live-lab run, its validation, and its URL form.
+
+``RunConfig()`` is the paper's setup (Ioffe & Szegedy 2015, §4.1). A config survives a round trip
+through ``st.query_params`` (a dict of strings), so a shared link reproduces a run, seed included:
+
+    params = cfg.to_query_params()                       # {"lr": "0.5", "hidden": "100,100,100", ...}
+    cfg2, warnings = RunConfig.from_query_params(params)  # cfg2 == cfg, warnings == []
+
+One generic (de)serializer walks ``dataclasses.fields()`` and the field types; a per-field check
+table gives the readable messages. Bad input never raises from ``from_query_params``: garbage,
+out-of-range values and unknown keys each fall back to the default and add one warning.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from bnviz.data import dataset_names
+from bnviz.model import ACTIVATIONS, INITS
+from bnviz.optim import OPTIMIZERS
+
+LR_RANGE = (1e-6, 1e3)  # wide on purpose: a huge LR is how the lab shows divergence
+MAX_DEPTH = 8
+MAX_WIDTH = 1024
+MAX_BATCH = 1000  # the toy sets have 3,000 training points
+LIVE_FIELDS = frozenset({"lr"})  # may change during a run; any other change means a new run
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One run of the twin networks. Defaults: the paper's MNIST experiment.
+
+    The paper does not state its optimizer, learning rate or the Gaussian's std. Measured on the
+    embedded MNIST (3,000 steps): plain SGD at lr 0.5 from N(0, 0.05²) gives test accuracy 0.88
+    without BN and 0.96 with it, and the plain twin's typical last-layer sigmoid input drifts
+    (median 0.3 → -1.8 → -1.1) while the bn twin's stays near 0 with a steady 15-85% band. A smaller
+    std (0.01) mostly shows vanishing signals (plain 0.47); a larger one (0.1) hides the gap.
+    """
+
+    dataset: str = "mnist"  # the paper's benchmark; the 2-D toy sets train in milliseconds
+    hidden: tuple[int, ...] = (100, 100, 100)  # the paper: 3 fully connected layers x 100 units
+    activation: str = "sigmoid"  # the paper: sigmoid, whose saturation BN is meant to avoid
+    init: str = "gaussian"  # the paper: "small random Gaussian values"
+    init_std: float = 0.05  # our choice (see the class docstring); used by init="gaussian" only
+    optimizer: str = "sgd"  # plain SGD: no adaptive step sizes that would mask the drift
+    lr: float = 0.5  # large enough that the plain twin's inputs visibly drift
+    batch_size: int = 60  # the paper
+    seed: int = 0  # initial weights and minibatch order
+    bn_momentum: float = 0.1  # torch's convention: running = (1 - m) * running + m * batch
+    bn_eps: float = 1e-5  # torch's default
+    record_every: int = 20  # steps between records on the probe batch (<5% of the step time)
+    eval_every: int = 200  # steps between test-accuracy evaluations (2,000 held-out examples)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.hidden, list):  # accept a list, store the hashable tuple
+            object.__setattr__(self, "hidden", tuple(self.hidden))
+        errors = [check_field(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)]
+        errors = [msg for msg in errors if msg]
+        if errors:
+            raise ValueError(" ".join(errors))
+
+    # -- URL round trip --
+
+    def to_query_params(self, only_changed: bool = False) -> dict[str, str]:
+        """Every field (or only those that differ from the defaults) as strings, in field order."""
+        default = RunConfig()
+        return {
+            f.name: _format(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if not only_changed or getattr(self, f.name) != getattr(default, f.name)
+        }
+
+    @classmethod
+    def from_query_params(
+        cls, params: Mapping[str, object], ignore: Iterable[str] = ()
+    ) -> tuple[RunConfig, list[str]]:
+        """Parse URL parameters; never raises. Returns the config and one warning per bad key.
+
+        Values may be strings or lists of strings (the last one wins, like ``st.query_params``).
+        Keys in ``ignore`` belong to someone else (e.g. the page's view state) and are skipped.
+        """
+        default, hints = cls(), typing.get_type_hints(cls)
+        ignored = set(ignore)
+        names = {f.name for f in dataclasses.fields(cls)}
+        values: dict[str, object] = {}
+        warnings: list[str] = []
+        for key, raw in params.items():
+            if key in ignored:
+                continue
+            if isinstance(raw, list | tuple):
+                raw = raw[-1] if raw else ""
+            text = str(raw)
+            if key not in names:
+                warnings.append(f"Ignored the unknown URL parameter '{key}'.")
+                continue
+            fallback = _format(getattr(default, key))
+            try:
+                value = _parse(hints[key], text)
+            except ValueError:
+                warnings.append(
+                    f"URL parameter {key}='{text}' is not a valid {_KIND[hints[key]]}; "
+                    f"using the default {fallback}."
+                )
+                continue
+            if msg := check_field(key, value):
+                warnings.append(
+                    f"URL parameter {key}='{text}': {msg} Using the default {fallback}."
+                )
+                continue
+            values[key] = value
+        return dataclasses.replace(default, **values), warnings
+
+    # -- for people --
+
+    def summary(self) -> str:
+        """One line for a status bar, e.g. ``mnist · 3×100 sigmoid · gaussian σ=0.05 · sgd lr 0.5``."""
+        widths = set(self.hidden)
+        shape = (
+            f"{len(self.hidden)}×{self.hidden[0]}"
+            if len(widths) == 1
+            else "-".join(map(str, self.hidden))
+        )
+        init = f"gaussian σ={self.init_std:g}" if self.init == "gaussian" else self.init
+        return (
+            f"{self.dataset} · {shape} {self.activation} · {init} · {self.optimizer} "
+            f"lr {self.lr:g} · batch {self.batch_size} · seed {self.seed}"
+        )
+
+
+# --- the generic (de)serializer: driven by the field types ----------------------------------------
+
+_KIND = {str: "name", int: "whole number", float: "number", tuple[int, ...]: "list of widths"}
+
+
+def _format(value: object) -> str:
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, float):
+        return repr(value)  # shortest string that parses back to the same float
+    return str(value)
+
+
+def _parse(kind: object, text: str) -> object:
+    """Raises ValueError for text that is not a value of ``kind`` at all (range is checked later)."""
+    text = text.strip()
+    if kind is str:
+        return text
+    if kind is int:
+        return int(text)
+    if kind is float:
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(text)
+        return value
+    if kind == tuple[int, ...]:
+        return tuple(int(part) for part in text.replace(" ", "").split(","))
+    raise TypeError(f"No URL parser for {kind!r}")  # a new field type needs a parser here
+
+
+# --- per-field checks: None if fine, else a sentence a student can act on --------------------------
+
+
+def _choice(label: str, options: Callable[[], Iterable[str]]) -> Callable[[object], str | None]:
+    def check(value: object) -> str | None:
+        names = list(options())
+        if value not in names:
+            return f"Unknown {label} '{value}'; choose one of: {', '.join(names)}."
+        return None
+
+    return check
+
+
+def _number(label: str, lo: float, hi: float, integer: bool = False, lo_open: bool = False):
+    def check(value: object) -> str | None:
+        ok_type = isinstance(value, int) if integer else isinstance(value, int | float)
+        if isinstance(value, bool) or not ok_type:
+            return f"{label} must be a {'whole ' if integer else ''}number, got {value!r}."
+        if not math.isfinite(value) or value > hi or (value <= lo if lo_open else value < lo):
+            low = f"above {_show(lo)}" if lo_open else f"at least {_show(lo)}"
+            return f"{label} must be {low} and at most {_show(hi)}, got {_show(value)}."
+        return None
+
+    return check
+
+
+def _show(x: float) -> str:
+    return str(x) if isinstance(x, int) else f"{x:g}"
+
+
+def _check_hidden(value: object) -> str | None:
+    if not isinstance(value, tuple) or not all(
+        isinstance(w, int) and not isinstance(w, bool) for w in value
+    ):
+        return f"Hidden layer widths must be whole numbers, got {value!r}."
+    if not 1 <= len(value) <= MAX_DEPTH:
+        return f"Use between 1 and {MAX_DEPTH} hidden layers, got {len(value)}."
+    if not all(1 <= w <= MAX_WIDTH for w in value):
+        return f"Each hidden layer needs between 1 and {MAX_WIDTH} units, got {value}."
+    return None
+
+
+_CHECKS: dict[str, Callable[[object], str | None]] = {
+    "dataset": _choice("dataset", dataset_names),
+    "hidden": _check_hidden,
+    "activation": _choice("activation", lambda: ACTIVATIONS),
+    "init": _choice("weight init", lambda: INITS),
+    "init_std": _number("The init std", 0.0, 10.0, lo_open=True),
+    "optimizer": _choice("optimizer", lambda: OPTIMIZERS),
+    "lr": _number("The learning rate", *LR_RANGE),
+    "batch_size": _number("The batch size", 2, MAX_BATCH, integer=True),  # BN needs 2 examples
+    "seed": _number("The seed", 0, 2**31 - 1, integer=True),
+    "bn_momentum": _number("The BN momentum", 0.0, 1.0, lo_open=True),
+    "bn_eps": _number("The BN eps", 0.0, 1.0, lo_open=True),
+    "record_every": _number("record_every", 1, 10_000, integer=True),
+    "eval_every": _number("eval_every", 1, 100_000, integer=True),
+}
+
+
+def check_field(name: str, value: object) -> str | None:
+    """Why ``value`` is not acceptable for field ``name`` (a sentence), or None if it is."""
+    return _CHECKS[name](value)
+
+
+def check_lr(lr: float) -> float:
+    """``lr`` as a float if it is in ``LR_RANGE``; raises ValueError with a readable message."""
+    if msg := check_field("lr", lr):
+        raise ValueError(msg)
+    return float(lr)
+
+
+# Every field needs a check: a new field without one fails at import, not in a lecture.
+if set(_CHECKS) != {f.name for f in dataclasses.fields(RunConfig)}:
+    raise RuntimeError("Every RunConfig field needs an entry in config._CHECKS.")

@@ -1,0 +1,160 @@
+"""RunConfig: the paper's defaults, validation messages, and the URL round trip."""
+
+import dataclasses
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bnviz.config import LR_RANGE, RunConfig, check_lr
+from bnviz.data import dataset_names
+from bnviz.model import ACTIVATIONS, INITS
+from bnviz.optim import OPTIMIZERS
+
+
+def test_default_is_the_papers_setup():
+    cfg = RunConfig()
+    assert cfg.dataset == "mnist"
+    assert cfg.hidden == (100, 100, 100)
+    assert cfg.activation == "sigmoid"
+    assert cfg.init == "gaussian" and 0 < cfg.init_std <= 0.1  # "small random Gaussian values"
+    assert cfg.batch_size == 60
+
+
+def test_config_is_frozen_and_hashable():
+    cfg = RunConfig()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.lr = 1.0  # type: ignore[misc]
+    assert hash(cfg) == hash(RunConfig())
+    assert RunConfig(hidden=[16, 16]).hidden == (16, 16)  # a list is stored as a tuple
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"lr": 0.0}, "learning rate"),
+        ({"lr": 1e9}, "learning rate"),
+        ({"hidden": ()}, "hidden layers"),
+        ({"hidden": (100, 0)}, "units"),
+        ({"hidden": tuple([10] * 9)}, "hidden layers"),
+        ({"activation": "swish"}, "sigmoid, tanh, relu"),
+        ({"optimizer": "lbfgs"}, "choose one of"),
+        ({"init": "orthogonal"}, "weight init"),
+        ({"dataset": "cifar"}, "mnist"),
+        ({"batch_size": 1}, "batch size"),
+        ({"batch_size": 60.5}, "whole number"),
+        ({"seed": -1}, "seed"),
+        ({"bn_momentum": 0.0}, "BN momentum"),
+        ({"bn_eps": 0.0}, "BN eps"),
+        ({"init_std": -0.1}, "init std"),
+        ({"record_every": 0}, "record_every"),
+        ({"eval_every": True}, "whole number"),
+    ],
+)
+def test_validation_names_the_problem(kwargs, words):
+    with pytest.raises(ValueError, match=words):
+        RunConfig(**kwargs)
+
+
+def test_several_errors_are_reported_together():
+    with pytest.raises(ValueError) as err:
+        RunConfig(lr=-1.0, activation="x")
+    assert "learning rate" in str(err.value) and "activation" in str(err.value)
+
+
+def test_check_lr():
+    assert check_lr(2) == 2.0
+    with pytest.raises(ValueError, match="learning rate"):
+        check_lr(LR_RANGE[1] * 10)
+
+
+def test_round_trip_of_the_default_and_of_a_changed_config():
+    for cfg in (
+        RunConfig(),
+        RunConfig(
+            lr=0.1234567,
+            hidden=(7, 300),
+            activation="relu",
+            optimizer="adam",
+            seed=42,
+            init="he",
+            bn_eps=1e-3,
+            dataset="moons",
+            batch_size=128,
+        ),
+    ):
+        params = cfg.to_query_params()
+        assert all(isinstance(v, str) for v in params.values())
+        assert RunConfig.from_query_params(params) == (cfg, [])
+
+
+def test_only_changed_params_keep_urls_short():
+    params = RunConfig(lr=0.1, seed=3).to_query_params(only_changed=True)
+    assert params == {"lr": "0.1", "seed": "3"}
+    assert RunConfig.from_query_params(params)[0] == RunConfig(lr=0.1, seed=3)
+
+
+def test_bad_params_fall_back_to_defaults_with_one_warning_each():
+    cfg, warnings = RunConfig.from_query_params(
+        {
+            "lr": "fast",  # garbage
+            "hidden": "100,,x",  # garbage
+            "batch_size": "0",  # out of range
+            "activation": "<script>",  # unknown name
+            "init_std": "inf",  # not finite
+            "colour": "red",  # unknown key
+            "seed": "7",  # fine
+        }
+    )
+    default = RunConfig()
+    assert cfg == dataclasses.replace(default, seed=7)
+    assert len(warnings) == 6
+    joined = " ".join(warnings)
+    for word in ("lr", "hidden", "batch_size", "activation", "init_std", "colour"):
+        assert word in joined
+    assert "default" in warnings[0]
+
+
+def test_lists_take_the_last_value_and_ignored_keys_are_silent():
+    cfg, warnings = RunConfig.from_query_params(
+        {"lr": ["0.1", "0.2"], "view": "bn"}, ignore=("view",)
+    )
+    assert cfg.lr == 0.2 and warnings == []
+
+
+_valid = st.builds(
+    RunConfig,
+    dataset=st.sampled_from(dataset_names()),
+    hidden=st.lists(st.integers(1, 1024), min_size=1, max_size=8).map(tuple),
+    activation=st.sampled_from(sorted(ACTIVATIONS)),
+    init=st.sampled_from(sorted(INITS)),
+    init_std=st.floats(1e-4, 10.0),
+    optimizer=st.sampled_from(sorted(OPTIMIZERS)),
+    lr=st.floats(*LR_RANGE),
+    batch_size=st.integers(2, 1000),
+    seed=st.integers(0, 2**31 - 1),
+    bn_momentum=st.floats(1e-3, 1.0),
+    bn_eps=st.floats(1e-8, 1.0),
+    record_every=st.integers(1, 10_000),
+    eval_every=st.integers(1, 100_000),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(cfg=_valid)
+def test_round_trip_property(cfg):
+    assert RunConfig.from_query_params(cfg.to_query_params()) == (cfg, [])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    params=st.dictionaries(
+        st.sampled_from([f.name for f in dataclasses.fields(RunConfig)] + ["junk", ""]),
+        st.text(max_size=12),
+        max_size=6,
+    )
+)
+def test_arbitrary_params_never_raise(params):
+    cfg, warnings = RunConfig.from_query_params(params)
+    assert isinstance(cfg, RunConfig)
+    assert len(warnings) <= len(params)
