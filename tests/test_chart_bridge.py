@@ -1,0 +1,249 @@
+"""The live chart bridge's Python side: payload, constant uirevision, and a mount inside AppTest.
+
+What the browser does with it (same plot div across refreshes, zoom kept) is checked in
+tests/e2e/test_chart_bridge.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import plotly
+import plotly.graph_objects as go
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from streamlit import config
+from streamlit.components.lib.local_component_registry import LocalComponentRegistry
+from streamlit.components.v1 import component_registry as v1_registry
+from streamlit.runtime import Runtime
+from streamlit.testing.v1 import AppTest
+
+from ui.chart_bridge import live_chart, plotly_js_url
+from ui.chart_bridge import payload as bridge_payload
+from ui.chart_bridge.payload import (
+    DEFAULT_HEIGHT,
+    UIREVISION,
+    encode,
+    figure_payload,
+    uses_streamlit_template,
+)
+
+
+def decode_typed_array(spec) -> np.ndarray:
+    """Inverse of plotly.py's typed-array spec, as plotly.js reads it."""
+    if isinstance(spec, list):
+        return np.asarray(spec)
+    array = np.frombuffer(base64.b64decode(spec["bdata"]), dtype=spec["dtype"])
+    if "shape" in spec:  # "rows, cols"
+        array = array.reshape([int(n) for n in str(spec["shape"]).split(",")])
+    return array
+
+
+def line_figure(n: int = 50, **layout) -> go.Figure:
+    x = np.arange(n)
+    fig = go.Figure(go.Scatter(x=x, y=np.sin(x / 7.0), name="loss"))
+    fig.update_layout(**layout)
+    return fig
+
+
+# --- payload ------------------------------------------------------------------------------------
+
+
+def test_uirevision_is_forced_to_the_constant_without_touching_the_figure():
+    fig = line_figure(uirevision="step-17", width=900)
+    payload = figure_payload(fig)
+    assert payload["layout"]["uirevision"] == UIREVISION
+    assert "width" not in payload["layout"]  # the chart follows its column
+    assert payload["layout"]["autosize"] is True
+    # The caller's figure keeps its own settings: the bridge works on a copy.
+    assert fig.layout.uirevision == "step-17"
+    assert fig.layout.width == 900
+
+
+def test_height_comes_from_argument_then_figure_then_default():
+    assert figure_payload(line_figure())["layout"]["height"] == DEFAULT_HEIGHT
+    assert figure_payload(line_figure(height=250))["layout"]["height"] == 250
+    assert figure_payload(line_figure(height=250), height=333)["layout"]["height"] == 333
+
+
+@pytest.mark.parametrize("height", [0, 10, 49])
+def test_too_small_height_is_refused(height):
+    with pytest.raises(ValueError, match="at least 50 px"):
+        figure_payload(line_figure(), height=height)
+
+
+def test_dict_figure_gives_the_same_payload_as_the_figure_object():
+    fig = line_figure(title="loss")
+    as_dict = fig.to_plotly_json()
+    assert json.loads(encode(figure_payload(as_dict))) == json.loads(encode(figure_payload(fig)))
+
+
+def test_dict_figure_is_not_modified():
+    spec = {"data": [{"type": "scatter", "y": [1, 2, 3]}], "layout": {"uirevision": "mine"}}
+    figure_payload(spec)
+    assert spec["layout"] == {"uirevision": "mine"}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "not a figure",
+        [1, 2, 3],
+        {"data": "scatter"},
+        {"data": [{"type": "scatter", "not_a_property": 1}]},
+    ],
+)
+def test_bad_figures_raise_value_error(bad):
+    with pytest.raises(ValueError):
+        figure_payload(bad)
+
+
+def test_numpy_arrays_travel_as_compact_typed_arrays():
+    y = np.linspace(0.0, 1.0, 3000)
+    fig = go.Figure(go.Scatter(x=np.arange(3000), y=y))
+    sent = json.loads(encode({"figure": figure_payload(fig)}))
+    y_spec = sent["figure"]["data"][0]["y"]
+    assert set(y_spec) >= {"dtype", "bdata"}  # base64, not 3000 decimal numbers
+    np.testing.assert_array_equal(decode_typed_array(y_spec), y)
+    assert len(encode({"figure": figure_payload(fig)})) < 60_000
+
+
+def test_heatmap_matrix_round_trips_with_its_shape():
+    z = np.random.default_rng(0).standard_normal((50, 200))  # (units, bins)
+    sent = json.loads(encode(figure_payload(go.Figure(go.Heatmap(z=z)))))
+    np.testing.assert_array_equal(decode_typed_array(sent["data"][0]["z"]), z)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    y=arrays(np.float64, st.integers(1, 200), elements=st.floats(-1e6, 1e6)),
+    revision=st.one_of(st.none(), st.text(max_size=10), st.integers()),
+    height=st.one_of(st.none(), st.integers(50, 2000)),
+)
+def test_payload_keeps_the_data_and_always_has_the_constant_uirevision(y, revision, height):
+    fig = go.Figure(go.Scatter(y=y))
+    if revision is not None:
+        fig.update_layout(uirevision=revision)
+    sent = json.loads(encode(figure_payload(fig, height=height)))
+    assert sent["layout"]["uirevision"] == UIREVISION
+    assert sent["layout"]["height"] == (height if height is not None else DEFAULT_HEIGHT)
+    np.testing.assert_array_equal(decode_typed_array(sent["data"][0]["y"]), y)
+
+
+def test_streamlit_template_is_recognised_so_the_browser_can_recolour_it():
+    # With streamlit imported, plotly.py's default template is Streamlit's placeholder template.
+    default = figure_payload(line_figure())
+    assert (
+        default["layout"]["template"]["layout"]["colorway"][0]
+        == bridge_payload.STREAMLIT_FIRST_COLOR
+    )
+    assert uses_streamlit_template(default)
+    assert not uses_streamlit_template(figure_payload(line_figure(template="plotly_white")))
+    assert not uses_streamlit_template({"data": [], "layout": {}})
+
+
+# --- the component inside a Streamlit run ---------------------------------------------------------
+
+
+def _bridge_script():
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from ui.chart_bridge import live_chart
+
+    n = st.session_state.get("n", 0)
+    st.session_state["n"] = n + 1
+
+    @st.fragment(run_every=0.5)
+    def charts():
+        live_chart(go.Figure(go.Scatter(y=list(range(n + 3)))), key="line", height=300)
+        live_chart({"data": [{"type": "heatmap", "z": [[n, 1], [2, 3]]}]}, key="heat")
+
+    charts()
+
+
+def _messages(at: AppTest) -> dict[str, dict]:
+    elements = [e for e in at.main if getattr(e, "type", None) == "bidi_component"]
+    return {e.proto.id.rsplit("-", 1)[-1]: e.proto for e in elements}
+
+
+def test_live_chart_mounts_and_keeps_its_identity_across_reruns():
+    at = AppTest.from_function(_bridge_script, default_timeout=30).run()
+    assert not at.exception
+    first = _messages(at)
+    assert set(first) == {"line", "heat"}
+
+    message = json.loads(first["line"].bytes)
+    assert message["height"] == 300
+    assert message["figure"]["layout"]["uirevision"] == UIREVISION
+    assert message["plotlySrc"] == "/component/ui.chart_bridge.plotly_js/plotly.min.js"
+    assert message["streamlitTheme"] is True
+    assert json.loads(first["heat"].bytes)["height"] == DEFAULT_HEIGHT
+    assert first["line"].component_name == "bnviz_live_chart"
+
+    at.run()
+    assert not at.exception
+    second = _messages(at)
+    # New data, same element id: the browser updates the chart instead of mounting a new one.
+    assert second["line"].bytes != first["line"].bytes
+    assert {k: p.id for k, p in second.items()} == {k: p.id for k, p in first.items()}
+
+
+def test_live_chart_requires_a_key():
+    with pytest.raises(ValueError, match="needs a key"):
+        live_chart(line_figure(), key="")
+
+
+class _FakeRuntime:
+    """Just enough of streamlit's Runtime for the component registry."""
+
+    def __init__(self):
+        self.component_registry = LocalComponentRegistry()
+
+
+@pytest.fixture
+def fake_runtime(monkeypatch):
+    runtime = _FakeRuntime()
+    monkeypatch.setattr(Runtime, "exists", classmethod(lambda cls: True))
+    monkeypatch.setattr(Runtime, "instance", classmethod(lambda cls: runtime))
+    # declare_component registers only during a script run.
+    monkeypatch.setattr(v1_registry, "get_script_run_ctx", lambda *a, **k: object())
+    return runtime
+
+
+def test_plotly_js_is_served_from_the_installed_plotly_package_once_per_runtime(
+    fake_runtime, monkeypatch
+):
+    registry = fake_runtime.component_registry
+    calls = []
+    real_register = registry.register_component
+    monkeypatch.setattr(
+        registry, "register_component", lambda c: calls.append(c) or real_register(c)
+    )
+    url = plotly_js_url()
+    assert plotly_js_url() == url == "/component/ui.chart_bridge.plotly_js/plotly.min.js"
+    assert len(calls) == 1  # registering costs ~8 ms: not on every refresh
+    served = Path(fake_runtime.component_registry.get_component_path("ui.chart_bridge.plotly_js"))
+    # Nothing copied: the route reads plotly's own package data.
+    assert served == Path(plotly.__file__).parent / "package_data"
+    assert (served / "plotly.min.js").stat().st_size > 1_000_000
+
+
+def test_plotly_js_url_follows_the_base_url_path(fake_runtime):
+    previous = config.get_option("server.baseUrlPath")
+    config.set_option("server.baseUrlPath", "/course/bnviz/")
+    try:
+        assert plotly_js_url() == "/course/bnviz/component/ui.chart_bridge.plotly_js/plotly.min.js"
+    finally:
+        config.set_option("server.baseUrlPath", previous)
+
+
+def test_frontend_loads_plotly_only_from_the_server():
+    js = (Path(__file__).parents[1] / "ui" / "chart_bridge" / "frontend" / "bridge.js").read_text()
+    assert "Plotly.react" in js
+    assert "http://" not in js and "https://" not in js  # no CDN: the course site may be offline

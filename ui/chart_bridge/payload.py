@@ -1,0 +1,84 @@
+"""What the live chart bridge sends to the browser: a Plotly figure as JSON, with a constant uirevision.
+
+Pure helpers (plotly only, no streamlit), so they can be tested and measured without a server.
+
+Plotly.js keeps what the user did to a chart (zoom, pan, legend toggles) across ``Plotly.react`` calls
+as long as ``layout.uirevision`` stays the same. Figures are rebuilt from scratch on every refresh, so
+the bridge forces one constant value here instead of trusting each figure builder to set it.
+
+numpy arrays in a figure travel as plotly.py's typed-array specs (``{"dtype": "f8", "bdata": base64}``),
+which plotly.js decodes natively: a 3,000-point trace costs ~32 kB of JSON instead of ~60 kB of decimals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import plotly.graph_objects as go
+from plotly.io.json import to_json_plotly
+
+# Any constant works; it must only never change while a chart is on screen.
+UIREVISION = "bnviz-live"
+# Used when neither the caller nor the figure's layout gives a height: fits a laptop projector.
+DEFAULT_HEIGHT = 400
+# plotly.js config for every live chart: no logo link (the course site may be offline), and no
+# "responsive" flag, because the frontend resizes on its own container (ResizeObserver), which also
+# covers a sidebar opening, not only a window resize.
+# First colour of Streamlit's plotly template: a placeholder, see uses_streamlit_template.
+STREAMLIT_FIRST_COLOR = "#000001"
+PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": False}
+
+
+def figure_payload(fig: go.Figure | Mapping[str, Any], height: int | None = None) -> dict[str, Any]:
+    """The figure as a plotly.js-ready dict ``{"data": [...], "layout": {...}}``.
+
+    ``fig`` is a ``go.Figure`` or a figure dict (``data`` list of traces, optional ``layout``), which goes
+    through ``go.Figure`` so it is validated and gets the same default template; neither is modified.
+    In the result ``layout.uirevision`` is always :data:`UIREVISION`,
+    ``layout.height`` is the chart height in px (``height`` if given, else the figure's own, else
+    :data:`DEFAULT_HEIGHT`), ``layout.autosize`` is true and ``layout.width`` is removed so the chart
+    takes the width of its column. Arrays are plotly typed-array specs (``{"dtype", "bdata"}``); encode
+    the result with :func:`encode`.
+
+    Raises ``ValueError`` for a height below 50 px, a dict without a ``data`` list, or (from plotly) a
+    dict with properties plotly does not know.
+    """
+    if isinstance(fig, Mapping):
+        if not isinstance(fig.get("data", []), list | tuple):
+            raise ValueError("A figure dict needs a 'data' list of traces, e.g. {'data': [...]}.")
+        fig = go.Figure(fig)
+    if isinstance(fig, go.Figure):
+        spec = fig.to_plotly_json()  # a fresh dict: plotly.py copies on export
+    else:
+        raise ValueError(
+            f"live_chart takes a plotly Figure or a figure dict, not {type(fig).__name__}."
+        )
+
+    layout = dict(spec.get("layout") or {})
+    if height is None:
+        height = int(layout.get("height") or DEFAULT_HEIGHT)
+    if height < 50:
+        raise ValueError(f"A chart needs a height of at least 50 px, got {height}.")
+    layout["height"] = int(height)
+    layout["autosize"] = True
+    layout.pop("width", None)
+    layout["uirevision"] = UIREVISION
+    return {"data": list(spec.get("data") or []), "layout": layout}
+
+
+def uses_streamlit_template(payload: Mapping[str, Any]) -> bool:
+    """Whether the payload's template is Streamlit's plotly template with its temporary colours.
+
+    Importing streamlit makes that template plotly.py's default. Its colours are placeholders
+    (#000001, #000002, ...) that the browser must swap for the app theme's colours, as
+    ``st.plotly_chart`` does; the bridge's frontend does that when this is true.
+    """
+    template = payload.get("layout", {}).get("template") or {}
+    colorway = (template.get("layout") or {}).get("colorway") or []
+    return bool(colorway) and colorway[0] == STREAMLIT_FIRST_COLOR
+
+
+def encode(message: Mapping[str, Any]) -> bytes:
+    """UTF-8 JSON for a message holding figure payloads (numpy arrays become plotly typed arrays)."""
+    return to_json_plotly(message).encode("utf-8")
