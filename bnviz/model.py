@@ -16,110 +16,19 @@ any ``torch.optim`` optimizer can step them. Shapes: batch ``B``, layer widths `
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from bnviz.activations import ACTIVATIONS, Activation
+from bnviz.inits import INITS, initial_weights
+
+__all__ = ["ACTIVATIONS", "INITS", "Activation", "LayerProbe", "Twin", "build_twins",
+           "initial_weights"]  # fmt: skip
+
 aten = torch.ops.aten
-
-# --- activations ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Activation:
-    """A nonlinearity: forward and local backward side by side, and what "saturated" means for it.
-
-    ``forward(z, out)`` writes ``h = f(z)`` into ``out``; ``backward(dh, z, h)`` returns
-    ``dz = dh * f'(z)``; ``saturated(z, h)`` is a bool mask of units that pass (almost) no gradient.
-    ``hist_range`` is the fixed range of the histograms of its input ``z``.
-    """
-
-    name: str
-    label: str
-    forward: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-    backward: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
-    saturated: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-    saturation_rule: str
-    hist_range: tuple[float, float]
-    module: Callable[[], nn.Module]
-
-
-ACTIVATIONS: dict[str, Activation] = {
-    "sigmoid": Activation(
-        name="sigmoid",
-        label="Sigmoid (the paper)",
-        forward=lambda z, out: torch.sigmoid(z, out=out),
-        backward=lambda dh, z, h: aten.sigmoid_backward(dh, h),  # dh * h * (1 - h)
-        # sigmoid(±3.89) = 0.98 / 0.02: beyond that the slope h(1-h) is below 0.02, 1/12 of its peak.
-        saturated=lambda z, h: (h < 0.02) | (h > 0.98),
-        saturation_rule="sigmoid output outside [0.02, 0.98] (input |z| > 3.9)",
-        hist_range=(-8.0, 8.0),
-        module=nn.Sigmoid,
-    ),
-    "tanh": Activation(
-        name="tanh",
-        label="Tanh",
-        forward=lambda z, out: torch.tanh(z, out=out),
-        backward=lambda dh, z, h: aten.tanh_backward(dh, h),  # dh * (1 - h²)
-        saturated=lambda z, h: h.abs() > 0.96,  # slope 1 - h² below 0.08, i.e. |z| > 1.95
-        saturation_rule="|tanh output| > 0.96 (input |z| > 1.95)",
-        hist_range=(-4.0, 4.0),
-        module=nn.Tanh,
-    ),
-    "relu": Activation(
-        name="relu",
-        label="ReLU",
-        forward=lambda z, out: torch.clamp(z, min=0.0, out=out),
-        backward=lambda dh, z, h: aten.threshold_backward(dh, z, 0.0),  # dh where z > 0, else 0
-        saturated=lambda z, h: z <= 0,
-        saturation_rule="ReLU input z ≤ 0 (the unit is off and passes no gradient)",
-        hist_range=(-4.0, 4.0),
-        module=nn.ReLU,
-    ),
-}
-
-# --- weight initialisation ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Init:
-    """A weight initialisation: ``W ~ N(0, std²)`` with ``std = std_of(fan_in, fan_out, init_std)``."""
-
-    name: str
-    label: str
-    std_of: Callable[[int, int, float], float]
-
-
-INITS: dict[str, Init] = {
-    # The paper: "initialized to small random Gaussian values"; the std is ours (RunConfig.init_std).
-    "gaussian": Init("gaussian", "Small Gaussian (the paper)", lambda fan_in, fan_out, std: std),
-    "xavier": Init(
-        "xavier",
-        "Xavier / Glorot",
-        lambda fan_in, fan_out, std: math.sqrt(2.0 / (fan_in + fan_out)),
-    ),
-    "he": Init("he", "He / Kaiming", lambda fan_in, fan_out, std: math.sqrt(2.0 / fan_in)),
-}
-
-
-def initial_weights(dims: list[int], init: str, init_std: float, seed: int) -> list[torch.Tensor]:
-    """Weight matrices ``W_l # (dims[l+1], dims[l])`` for every layer, output layer last.
-
-    Drawn once from a generator seeded with ``seed``, so both twins can start from copies of the
-    very same matrices. Biases, β start at 0 and γ at 1 (torch's defaults for BatchNorm1d).
-    """
-    generator = torch.Generator().manual_seed(seed)
-    spec = INITS[init]
-    weights = []
-    for d_in, d_out in zip(dims[:-1], dims[1:], strict=True):
-        std = spec.std_of(d_in, d_out, init_std)
-        weights.append(torch.randn(d_out, d_in, generator=generator) * std)
-    return weights
-
 
 # --- the twins -----------------------------------------------------------------------------------
 
@@ -229,13 +138,13 @@ class Twin:
 
     # -- one training step --
 
-    @torch.no_grad()
     def train_step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Forward and backward on a minibatch; fills every parameter's ``.grad``; returns the loss.
 
         ``x # (B, d_in)`` float32, ``y # (B,)`` int64. BatchNorm uses batch statistics (biased
         variance) and updates the running statistics in place. The optimizer step is the caller's.
         Returns the 0-d mean cross-entropy (not synced to Python: call ``float()`` when needed).
+        No autograd is involved (parameters do not require grad), so no ``no_grad`` is needed.
         """
         batch = x.shape[0]
         if batch != self._batch:

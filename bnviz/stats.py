@@ -1,13 +1,12 @@
 """What the live lab measures about a layer: fixed-bin histograms, percentiles, saturation, gradients.
 
-All functions are pure, take torch tensors and return small tensors (or floats); none of them
-allocates per training step: the engine calls them only at its recording cadence, under
-``torch.no_grad()``.
+All functions are pure: they take torch tensors and return small numpy arrays or floats. The
+engine calls them only at its recording cadence, never per training step.
 
 Histogram encoding (fixed, so a histogram over time is a plain ``(records, n_bins)`` array):
 
 - ``edges`` ``# (n_bins + 1,)`` increasing, evenly spaced, shared by every histogram of a run;
-- ``counts`` ``# (n_bins,)`` int64, summing to the number of *finite-or-infinite* inputs:
+- ``counts`` ``# (n_bins,)`` int64 numpy, summing to the number of non-NaN inputs:
   values below ``edges[0]`` (``-inf`` included) are counted in the first bin, values at or above
   ``edges[-1]`` (``+inf`` included) in the last, so a drifting layer piles up visibly at the edge
   instead of vanishing from the picture; NaNs are dropped (a NaN input means the twin diverged);
@@ -21,6 +20,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 PERCENTILES = (15.0, 50.0, 85.0)  # the paper's Fig. 1(b, c): median and a band around it
@@ -36,33 +36,53 @@ def bin_edges(lo: float, hi: float, n_bins: int = N_BINS) -> torch.Tensor:
     return torch.linspace(lo, hi, n_bins + 1, dtype=torch.float64)
 
 
-def histogram(x: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:
+def sorted_values(x: torch.Tensor) -> np.ndarray:
+    """All elements of ``x`` (any shape) as a sorted float64 numpy vector, NaNs removed.
+
+    One sort serves both the histogram and the percentiles of a tensor: numpy's vectorised sort of
+    25,600 float32 values takes ~0.1 ms, about 10x less than ``torch.sort``/``torch.quantile``.
+    """
+    flat = np.sort(x.detach().reshape(-1).cpu().numpy())  # NaNs sort to the end
+    n = flat.size
+    while n and np.isnan(flat[n - 1]):
+        n -= 1
+    return flat[:n].astype(np.float64)
+
+
+def histogram_of_sorted(values: np.ndarray, edges: torch.Tensor | np.ndarray) -> np.ndarray:
+    """Counts ``# (n_bins,)`` int64 of sorted ``values`` (see ``histogram``)."""
+    inner = np.asarray(edges, dtype=np.float64)[1:-1]
+    below = np.searchsorted(values, inner, side="left")  # values < each inner edge
+    return np.diff(below, prepend=0, append=values.size).astype(np.int64)
+
+
+def percentiles_of_sorted(values: np.ndarray, q: tuple[float, ...] = PERCENTILES) -> np.ndarray:
+    """``numpy.percentile(values, q)`` (linear interpolation) for sorted ``values``."""
+    n = values.size
+    if n == 0:
+        return np.full(len(q), np.nan)
+    pos = np.asarray(q, dtype=np.float64) / 100.0 * (n - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    frac = pos - lo
+    return values[lo] + (values[hi] - values[lo]) * frac
+
+
+def histogram(x: torch.Tensor, edges: torch.Tensor | np.ndarray) -> np.ndarray:
     """Counts ``# (n_bins,)`` int64 of every element of ``x`` (any shape) in the bins of ``edges``.
 
     Out-of-range values land in the edge bins, NaNs are dropped (see the module docstring). A value
     exactly on an inner edge belongs to the bin on its right, like ``numpy.histogram``.
     """
-    n_bins = edges.numel() - 1
-    flat = x.detach().reshape(-1).to(torch.float64)
-    flat = flat[~torch.isnan(flat)]
-    # Bin k holds edges[k] <= v < edges[k+1]: count the inner edges at or below v. Comparing with
-    # the edges themselves (not (v - lo) / width) puts values on an edge exactly where numpy does.
-    index = torch.bucketize(flat, edges[1:-1].to(torch.float64), right=True)
-    return torch.bincount(index, minlength=n_bins)
+    return histogram_of_sorted(sorted_values(x), edges)
 
 
-def percentiles(x: torch.Tensor, q: tuple[float, ...] = PERCENTILES) -> torch.Tensor:
+def percentiles(x: torch.Tensor, q: tuple[float, ...] = PERCENTILES) -> np.ndarray:
     """The ``q`` percentiles ``# (len(q),)`` float64 of all elements of ``x`` (NaNs ignored)."""
-    flat = x.detach().reshape(-1).to(torch.float64)
-    qs = torch.tensor(q, dtype=torch.float64) / 100.0
-    if flat.numel() == 0:
-        return torch.full((len(q),), math.nan, dtype=torch.float64)
-    return torch.nanquantile(flat, qs)
+    return percentiles_of_sorted(sorted_values(x), q)
 
 
-def unit_percentiles(
-    z: torch.Tensor, unit: int, q: tuple[float, ...] = PERCENTILES
-) -> torch.Tensor:
+def unit_percentiles(z: torch.Tensor, unit: int, q: tuple[float, ...] = PERCENTILES) -> np.ndarray:
     """Percentiles ``# (len(q),)`` of one unit's values over the batch; ``z`` is (batch, units)."""
     return percentiles(z[:, unit], q)
 

@@ -45,7 +45,7 @@ def test_histogram_edge_cases():
     assert histogram(torch.empty(0, 5), edges).tolist() == [0] * 64
     constant = histogram(torch.full((30, 4), 0.3), edges)
     assert constant.sum() == 120 and (constant > 0).sum() == 1
-    assert constant.dtype == torch.int64
+    assert constant.dtype == np.int64
 
 
 @settings(max_examples=50, deadline=None)
@@ -78,7 +78,7 @@ def test_unit_percentiles_take_one_column():
 def test_percentiles_match_numpy(values):
     x = torch.tensor(values, dtype=torch.float32)
     expected = np.percentile(x.double().numpy(), [15, 50, 85])
-    np.testing.assert_allclose(percentiles(x).numpy(), expected, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(percentiles(x), expected, rtol=1e-12, atol=1e-9)
 
 
 def test_saturated_fraction():
