@@ -156,9 +156,9 @@ def require_finite(x: np.ndarray, **arrays: np.ndarray) -> None:
         if not np.isfinite(a).all():
             biggest = float(np.max(np.abs(x)))
             raise ValueError(
-                f"The numbers are too large for float64: with values up to {biggest:.3g} the "
-                f"{name} overflows (float64 stops at about 1.8e308, and the variance squares the "
-                "values). Use values below about 1e150."
+                f"The numbers are too large for float64: the {name} overflows (float64 stops at "
+                f"about 1.8e308; the largest |x| here is {biggest:.3g}, and the variance squares "
+                "it). Keep |x| below about 1e150 and gamma, beta moderate."
             )
 
 

@@ -143,3 +143,21 @@ def with_feature_removed(rows: list[list[str]]) -> list[list[str]]:
 def resized_vector(cells: list[str], length: int, fill: str) -> list[str]:
     """Per-feature cells cut or padded with ``fill`` to ``length`` (after a feature is added/removed)."""
     return list(cells[:length]) + [fill] * max(0, length - len(cells))
+
+
+def apply_edits(
+    rows: list[list[object]], edited_rows: dict, columns: list[str]
+) -> list[list[object]]:
+    """The base table with a data editor's ``edited_rows`` ({row: {column name: value}}) applied.
+
+    Lets a button callback see the table as the student has edited it so far, without a rerun.
+    Edits to unknown rows or columns (a stale editor state) are ignored.
+    """
+    out = [list(r) for r in rows]
+    index = {name: j for j, name in enumerate(columns)}
+    for i, changes in (edited_rows or {}).items():
+        i = int(i)
+        for name, value in changes.items():
+            if 0 <= i < len(out) and name in index:
+                out[i][index[name]] = value
+    return out

@@ -73,3 +73,11 @@ def test_format_cell():
     assert ti.format_cell(1.5230) == "1.523"
     assert ti.format_cell(-0.00001) == "0"
     assert ti.format_cell(2.0) == "2"
+
+
+def test_apply_edits_overlays_the_editor_state():
+    rows = [["1", "2"], ["3", "4"]]
+    edited = {1: {"feature 2": "9"}, "0": {"feature 1": None}, 5: {"feature 1": "x"}}
+    out = ti.apply_edits(rows, edited, ["feature 1", "feature 2"])
+    assert out == [[None, "2"], ["3", "9"]]
+    assert rows == [["1", "2"], ["3", "4"]]
