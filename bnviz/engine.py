@@ -89,6 +89,7 @@ class _Run:
     edges: torch.Tensor  # (n_bins + 1,)
     lr: float
     step: int = 0
+    last_record_time: float = 0.0
     events: collections.deque = dataclasses.field(
         default_factory=lambda: collections.deque(maxlen=MAX_EVENTS)
     )
@@ -135,6 +136,11 @@ class Experiment:
     @property
     def all_diverged(self) -> bool:
         return all(r.diverged_at is not None for r in self._run.runs.values())
+
+    @property
+    def last_record_time(self) -> float:
+        """``time.monotonic()`` of the newest probe record (the Runner tops up by time)."""
+        return self._run.last_record_time
 
     @property
     def probe_x(self) -> torch.Tensor:
@@ -309,6 +315,7 @@ class Experiment:
             hist.record_loss(s, tr.loss_sum / tr.loss_n)
             tr.loss_sum, tr.loss_n = 0.0, 0
         hist.record(s, hists, **points)
+        run.last_record_time = time.monotonic()
 
     def _evaluate(self, run: _Run, tr: _TwinRun, s: int) -> None:
         tr.history.record_accuracy(s, accuracy(tr.twin, run.eval_x, run.eval_y))

@@ -28,7 +28,7 @@ from bnviz.engine import Experiment
 from bnviz.history import Snapshot
 
 CHUNK_SECONDS = 0.05  # work per chunk at full speed: controls answer within ~50 ms
-SLOW_RECORD_SECONDS = 0.25  # when throttled, record at least this often so charts move at >= 2 Hz
+LIVE_RECORD_SECONDS = 0.25  # record at least this often (at a chunk's end): charts move at 4 Hz
 MAX_CHUNK = 1000
 
 
@@ -198,7 +198,6 @@ class Runner:
             self._pending_lr = None
 
     def _loop(self, generation: int) -> None:
-        last_record = time.monotonic()
         while True:
             with self._cond:
                 while True:
@@ -219,20 +218,20 @@ class Runner:
                 n = min(self._pending_steps, self._chunk) if manual else self._chunk
                 if speed is not None and not manual:
                     n = max(1, min(n, int(speed * CHUNK_SECONDS)))
+                final_manual = manual and n == self._pending_steps  # show single steps at once
                 self._busy = True
             began = time.monotonic()
             try:
-                slow = speed is not None and began - last_record >= SLOW_RECORD_SECONDS
-                record_last = manual and n == self._pending_steps or slow
-                self.exp.step(n, record_last=record_last)
+                # Records by time as well as by step: at any speed the live page gets >= 4 per
+                # second, and at full speed the record_every cadence keeps their cost small.
+                due = began - self.exp.last_record_time >= LIVE_RECORD_SECONDS
+                self.exp.step(n, record_last=due or final_manual)
             except Exception as exc:
                 with self._cond:
                     self._busy = False
                     self._fail(exc)
                 return
             ended = time.monotonic()
-            if record_last:
-                last_record = ended
             with self._cond:
                 self._busy = False
                 if manual and self._pending_reset is None:

@@ -179,3 +179,15 @@ def test_training_stops_by_itself_when_both_twins_diverged():
     r.reset(RunConfig(dataset="moons", hidden=(4,)))  # recovers and keeps running
     _until(lambda: exp.step_count > 5)
     r.stop()
+
+
+def test_runner_records_by_time_even_with_a_sparse_step_cadence():
+    cfg = RunConfig(dataset="moons", hidden=(8,), record_every=10_000, eval_every=10_000)
+    r = Runner(Experiment(cfg))
+    r.start()
+    try:
+        _until(lambda: len(r.snapshot().twins["bn"].layers[0].steps) >= 3)
+    finally:
+        r.stop()
+    steps = r.snapshot().twins["bn"].layers[0].steps
+    assert steps[0] == 0 and all(s % 10_000 != 0 for s in steps[1:])  # records off the cadence
