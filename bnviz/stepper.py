@@ -50,8 +50,8 @@ STEPS: dict[int, Step] = {
              "Now every feature has mean 0 and variance 1 on this batch, whatever scale the layer "
              "below produced; ε only guards against dividing by zero.",
              r"\hat{x}_{ij} = \frac{x_{ij} - \mu_j}{\sqrt{\sigma_j^2 + \epsilon}}",
-             "The same division, with running statistics: x̂ is close to, not exactly, mean 0 and "
-             "variance 1."),
+             "The same division with running statistics: x̂ has mean 0 and variance 1 only as far "
+             "as those statistics match this data."),
         Step(4, "scale", r"\gamma_j \, \hat{x}_{ij}",
              "γ is learned, so the network can pick any spread again (γ = √(σ² + ε) would even "
              "undo step 3).", r"\gamma_j \, \hat{x}_{ij}", "γ is the learned scale, as in training."),

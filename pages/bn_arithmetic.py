@@ -55,7 +55,9 @@ with settings_col:
 
 lab, error = view.compute(x_cells, gamma_cells, beta_cells, eps, momentum, ss.bn_mode == "train")
 if error:
-    st.error(f"{error}  \nThe steps below still show the last valid tensor.", icon="⚠️")
+    mode = "train" if lab.inputs.training else "eval"
+    shown = f"{mode} mode, {lab.shown.x.shape[0]} × {lab.shown.x.shape[1]}"
+    st.error(f"{error}  \nThe steps below still show the last valid tensor ({shown}).", icon="⚠️")
 
 features = lab.shown.x.shape[1]
 ss.bn_feature = min(ss.bn_feature, features - 1)

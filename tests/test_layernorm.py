@@ -10,7 +10,7 @@ from bnviz.layernorm import layernorm_steps
 from tests.test_arithmetic import TOL, bn_inputs, max_err
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(bn_inputs(min_batch=1))
 def test_layernorm_matches_torch(inputs):
     x, gamma, beta, eps, *_ = inputs

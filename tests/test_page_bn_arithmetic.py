@@ -186,3 +186,23 @@ def test_axis_tab_compares_batchnorm_and_layernorm():
     assert not at.exception
     assert any("torch.nn.LayerNorm: matches" in c.value for c in at.caption)
     assert any("GroupNorm" in m.value and "InstanceNorm" in m.value for m in at.markdown)
+
+
+def test_odd_inputs_never_reach_the_page_as_a_traceback():
+    at = open_page()
+    odd = [
+        ("bn_affine_editor_0", 0, "1e308"),  # gamma so large that y overflows
+        ("bn_affine_editor_0", 1, "inf"),
+        ("bn_x_editor_0", 2, "1e-320"),  # subnormal: valid
+        ("bn_x_editor_0", 0, "5e153"),  # the variance just overflows
+        ("bn_x_editor_0", 1, "\u22122"),  # typographic minus: valid
+    ]
+    for key, row, value in odd:
+        edit(at, key, row, "feature 2", value)
+        assert not at.exception, (key, value)
+    for eps in (1e-300, 1e300):
+        at.number_input(key="bn_eps").set_value(eps).run()
+        assert not at.exception, eps
+    for tab in ("Which axis?", "Backward"):
+        open_tab(at, tab)
+        assert not at.exception, tab

@@ -83,7 +83,7 @@ def test_issue_example_step_by_step():
     assert all(balanced(t) for t in tex.values())
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(
     st.integers(1, 12),
     st.integers(1, 5),

@@ -68,6 +68,7 @@ def render_backward(lab: Lab, j: int) -> None:
         return
     st.latex(BACKWARD_TEX)
     if kind != "edited":
+        st.markdown("**g = ∂L/∂y** (what the layers above send back)")
         tensor_table(grad_y, _examples(s.x.shape[0]), column=j)
     if kind == "ones":
         st.caption(

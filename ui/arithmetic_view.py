@@ -201,7 +201,9 @@ def tensor_table(values: np.ndarray, index: list[str], column: int | None = None
         styler = styler.map(lambda _: HIGHLIGHT, subset=pd.IndexSlice[:, frame.columns[column]])
     if row is not None:
         styler = styler.map(lambda _: HIGHLIGHT, subset=pd.IndexSlice[frame.index[row], :])
-    st.dataframe(styler, width="content")
+    wide_index = max(len(str(i)) for i in index) > 12  # e.g. "running_mean before"
+    index_config = {"_index": st.column_config.Column(width="medium")} if wide_index else None
+    st.dataframe(styler, width="content", column_config=index_config)
 
 
 def step_navigation() -> int:
@@ -239,8 +241,8 @@ def render_checks(lab: Lab) -> None:
         mean_ok, var_ok = ("✓" if ok else "✗" for ok in (m.mean_is_zero, m.var_is_one))
         st.markdown(
             f"**x̂ per feature:** mean ≈ 0 {mean_ok} (max |mean| = {np.max(np.abs(m.mean)):.1e}) · "
-            f"variance ≈ 1 {var_ok} (σ²/(σ²+ε): 1 up to eps's share, "
-            f"max |var − 1| = {np.max(np.abs(m.var - 1)):.1e})"
+            f"variance ≈ 1 {var_ok} (exactly σ²/(σ²+ε): max |var − 1| = "
+            f"{np.max(np.abs(m.var - 1)):.1e})"
         )
         tensor_table(np.stack([m.mean, m.var]), ["mean of x̂", "variance of x̂"])
         if m.eps_dominated:
