@@ -265,3 +265,17 @@ def batchnorm_steps(
                       running_var=new_var)  # fmt: skip
     fields = {k: getattr(train, k) for k in NormSteps.__dataclass_fields__}
     return BatchNormSteps(**fields, momentum=momentum, y_eval=y_eval, **extra)
+
+
+def __getattr__(name: str):
+    """``layernorm_steps`` and ``batchnorm_backward`` live in their own modules (each imports this
+    one); they are importable from here too, as the arithmetic's public surface."""
+    if name == "layernorm_steps":
+        from bnviz.layernorm import layernorm_steps
+
+        return layernorm_steps
+    if name == "batchnorm_backward":
+        from bnviz.arithmetic_backward import batchnorm_backward
+
+        return batchnorm_backward
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -189,3 +189,11 @@ def test_eval_mode_accepts_a_batch_of_one():
 def test_huge_values_whose_variance_fits_are_fine():
     s = batchnorm_steps([[1e150], [-1e150]])
     np.testing.assert_allclose(s.y[:, 0], [1.0, -1.0])
+
+
+def test_layernorm_and_backward_are_importable_from_arithmetic():
+    from bnviz.arithmetic import batchnorm_backward, layernorm_steps
+    from bnviz.arithmetic_backward import batchnorm_backward as backward
+    from bnviz.layernorm import layernorm_steps as layernorm
+
+    assert batchnorm_backward is backward and layernorm_steps is layernorm
