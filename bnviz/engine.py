@@ -38,7 +38,7 @@ import torch
 
 from bnviz.batches import BatchStream
 from bnviz.config import RunConfig, check_lr
-from bnviz.data import load_dataset
+from bnviz.data import Dataset, load_dataset
 from bnviz.history import MAX_EVENTS, LrEvent, Snapshot, TwinHistory
 from bnviz.model import ACTIVATIONS, Twin, build_twins
 from bnviz.optim import Optimizer, make_optimizer, set_lr
@@ -81,6 +81,7 @@ class _Run:
     """Everything one run owns; ``reset`` swaps in a new one, so readers see old or new, never a mix."""
 
     cfg: RunConfig
+    data: Dataset  # shared, read-only (bnviz.data)
     runs: dict[str, _TwinRun]
     batches: BatchStream
     probe_x: torch.Tensor  # (probe_size, input_dim)
@@ -185,6 +186,7 @@ class Experiment:
             )  # fmt: skip
         run = _Run(
             cfg=cfg,
+            data=data,
             runs=runs,
             batches=BatchStream(data.n_train, cfg.batch_size, _child_seed(cfg.seed, 2)),
             probe_x=data.x_test.index_select(0, probe_idx),
@@ -196,7 +198,6 @@ class Experiment:
         for twin_run in runs.values():  # the starting point of every chart
             self._record(run, twin_run, 0, None, None)
             self._evaluate(run, twin_run, 0)
-        self._data = data
         self._run = run
 
     def set_lr(self, lr: float) -> None:
@@ -236,7 +237,8 @@ class Experiment:
             for twin_run in active:
                 self._train(run, twin_run, start, idx, record_at)
         run.step = max(r.history.step for r in active)  # start + n unless both twins diverged
-        run.rate.append((time.perf_counter(), run.step))
+        with run.lock:
+            run.rate.append((time.perf_counter(), run.step))
         return run.step
 
     def snapshot(self) -> Snapshot:
@@ -245,7 +247,7 @@ class Experiment:
         twins = {name: r.history.snapshot() for name, r in run.runs.items()}
         healthy = [t.step for t in twins.values() if t.diverged_at is None]
         with run.lock:
-            events, lr = tuple(run.events), run.lr
+            events, lr, rate = tuple(run.events), run.lr, list(run.rate)
         activation = ACTIVATIONS[run.cfg.activation]
         return Snapshot(
             step=min(healthy) if healthy else max(t.step for t in twins.values()),
@@ -258,7 +260,7 @@ class Experiment:
             saturation_rule=activation.saturation_rule,
             probe_size=run.probe_x.shape[0],
             eval_size=run.eval_x.shape[0],
-            steps_per_second=_rate(run.rate),
+            steps_per_second=_rate(rate),
             config=run.cfg,
         )
 
@@ -279,7 +281,7 @@ class Experiment:
     def _train(self, run: _Run, tr: _TwinRun, start: int, idx: torch.Tensor, record_at: int):
         """``idx.shape[0]`` steps of one twin. Kept lean: this loop is the lab's hot path."""
         twin, opt, hist, x, y = tr.twin, tr.optimizer, tr.history, tr.x, tr.y
-        x_train, y_train = self._data.x_train, self._data.y_train
+        x_train, y_train = run.data.x_train, run.data.y_train
         record_every, eval_every = run.cfg.record_every, run.cfg.eval_every
         for i in range(idx.shape[0]):
             rows = idx[i]
@@ -326,9 +328,8 @@ def _child_seed(seed: int, stream: int) -> int:
     return int(np.random.SeedSequence((seed, stream)).generate_state(1)[0])
 
 
-def _rate(samples: collections.deque) -> float:
+def _rate(points: list[tuple[float, int]]) -> float:
     """Lockstep steps per second over the last ``RATE_WINDOW_S``; 0.0 if nothing moved lately."""
-    points = list(samples)
     now = time.perf_counter()
     if len(points) < 2 or now - points[-1][0] > RATE_WINDOW_S / 2:
         return 0.0

@@ -1,6 +1,7 @@
 """Experiment: lockstep twins against a plain torch training loop, recording, LR, divergence, reset."""
 
 import dataclasses
+import time
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from bnviz import history
 from bnviz.batches import BatchStream
 from bnviz.config import RunConfig
 from bnviz.data import load_dataset
-from bnviz.engine import TWINS, Experiment, configure_torch_threads
+from bnviz.engine import TWINS, Experiment, _rate, configure_torch_threads
 from bnviz.history import LrEvent, Snapshot
 
 # Small and fast: a 2-D toy set and two narrow layers.
@@ -226,16 +227,16 @@ def test_steps_are_validated_and_zero_is_a_no_op():
 def test_history_stays_within_budget_over_many_steps(monkeypatch):
     monkeypatch.setattr(history, "MAX_POINTS", 12)
     monkeypatch.setattr(history, "MAX_HISTOGRAMS", 6)
-    cfg = dataclasses.replace(SMALL, hidden=(4,), record_every=1, eval_every=1)
+    cfg = dataclasses.replace(SMALL, hidden=(4,), record_every=1, eval_every=2)
     exp = Experiment(cfg)
     for _ in range(10):
-        exp.step(40)
+        exp.step(30)
         for twin in exp.snapshot().twins.values():
             assert len(twin.loss) <= 12 and len(twin.acc) <= 12
             for layer in twin.layers:
                 assert len(layer.steps) <= 12 and len(layer.hist_steps) <= 6
     twin = exp.snapshot().twins["bn"]
-    assert twin.layers[0].steps[-1] == twin.loss_steps[-1] == twin.acc_steps[-1] == 400  # newest
+    assert twin.layers[0].steps[-1] == twin.loss_steps[-1] == twin.acc_steps[-1] == 300  # newest
 
 
 def test_snapshot_is_immutable():
@@ -263,3 +264,21 @@ def test_mnist_default_runs_the_papers_net():
     assert snap.config == RunConfig() and snap.probe_size == 256 and snap.eval_size == 2000
     assert [layer.width for layer in snap.twins["plain"].layers] == [100, 100, 100]
     assert exp.twins["bn"].layers[0].W.shape == (100, 784)
+
+
+def test_steps_per_second_measures_recent_progress():
+    now = time.perf_counter()
+    assert _rate([]) == 0.0
+    assert _rate([(now - 0.5, 100), (now - 0.1, 300)]) == pytest.approx(500.0)
+    assert _rate([(now - 30.0, 0), (now - 0.5, 100), (now - 0.1, 300)]) == pytest.approx(500.0)
+    assert _rate([(now - 5.0, 0), (now - 4.0, 100)]) == 0.0  # nothing moved lately: stopped
+    exp = Experiment(SMALL)
+    assert exp.snapshot().steps_per_second == 0.0
+    exp.step(20)
+    exp.step(20)
+    assert exp.snapshot().steps_per_second > 0
+
+
+def test_probe_and_eval_split_fit_a_small_test_set():
+    snap = Experiment(SMALL).snapshot()  # moons: 1,000 test points
+    assert snap.probe_size == 256 and snap.eval_size == 1000 - 256

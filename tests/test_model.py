@@ -155,7 +155,7 @@ def test_saturation_rules_on_hand_made_values():
     assert relu.saturated(z, torch.relu(z)).tolist() == [True, True, False, False]
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     batch=st.integers(2, 16),
