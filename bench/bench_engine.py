@@ -44,6 +44,31 @@ from bnviz.runner import Runner
 
 FIGURE1_STEPS = 50_000
 
+NOTES = """\
+**Where the time goes (paper's net, one twin-step, one thread; measured on this machine, which
+was shared with other jobs, so single numbers are rough).** The step is GEMM-bound: layer 1's
+forward ``(60x784)·(784x100)`` and weight gradient ``(100x60)·(60x784)`` are 9.4 MFLOP each and
+take ~0.31 ms each in MKL (~30 GFLOP/s, about this AVX2 core's peak); with the six 100x100 and the
+output GEMMs, the compute floor is ~1 ms per twin-step here (the issue's 0.4 ms was measured on a
+faster core). The Fig. 1 run is 100,000 twin-steps: >= 100 CPU-seconds, so >= 50 s of wall time on
+2 cores even with perfect parallelism. **The <= 30 s goal is out of reach on this CPU**; the
+ratio goal (instrumented vs bare loops) is met with a wide margin.
+
+What was tried (kept unless marked):
+- forward/backward written out with preallocated buffers instead of autograd (`bnviz/model.py`):
+  25-35% less CPU per step, checked against autograd in the tests;
+- the two twins in two threads (torch releases the GIL in its kernels): bit-identical results;
+  wall-clock gain depends on free cores (none when the machine is oversubscribed);
+- minibatch gather by `index_select(..., out=buffer)`: ~14 us vs ~49 us for `x[idx]`;
+- a lean SGD (one `_foreach_add_`): ~44 us vs ~156 us for `torch.optim.SGD.step`; `fused=True`
+  for momentum and Adam: 2x and 4x faster than `foreach=True`;
+- probe statistics from one numpy sort per tensor: ~0.25 ms vs ~3.3 ms for `torch.quantile`
+  on 25,600 values; recording every 100 steps and evaluating every 500 costs ~2-5%;
+- one `.item()` per step to catch a non-finite loss at once: not measurable next to the GEMMs;
+- dropped: a sparse CSR first layer (MNIST is ~81% zeros): 0.7 ms vs 0.33 ms dense;
+  numpy/OpenBLAS matmul: 0.53 ms vs 0.31 ms for torch/MKL; `torch.sort`-based percentiles.
+"""
+
 
 @dataclasses.dataclass
 class Result:
