@@ -1,0 +1,244 @@
+"""Figure builders for the paper's Figure 1 (Ioffe & Szegedy 2015): a result in, plotly dicts out.
+
+- (a) :func:`accuracy_figure`: test accuracy vs training step, without and with BN;
+- (b, c) :func:`percentile_figure`: the 15th/50th/85th percentiles of the input to a typical
+  sigmoid of the last hidden layer over training, plain twin (b), bn twin (c);
+- :func:`panels`: the three as separate figures (the page); :func:`figure1`: side by side in one
+  figure (the CLI's HTML and PNG).
+
+Every builder is a pure function of a :class:`bnviz.figure1.Figure1Result`, complete or still growing,
+and returns a figure *dict* (plotly's JSON schema; cheap to rebuild on every refresh of a live run).
+Conventions shared with the live lab (:mod:`bnviz.plots`): its twin colours and labels, x is the
+training step. The x axis always spans the run's planned ``total_steps``, so a run in progress grows
+from left to right instead of rescaling, and (b) and (c) share one y range, so the drift of one is
+comparable with the stillness of the other. Nothing here imports streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bnviz.plots import TWIN_COLORS, TWIN_LABELS
+
+if TYPE_CHECKING:
+    from bnviz.figure1 import Figure1Result
+
+Figure = dict[str, Any]
+PANEL_HEIGHT = 340  # px: the three panels fit one laptop-projector row
+ACCURACY_FLOOR = 0.7  # the paper's axis starts at 0.7; lower only when the data goes lower
+UIREVISION = "figure1"  # constant: a growing chart keeps the user's zoom
+FONT = {"family": "Source Sans Pro, sans-serif", "size": 14}
+GRID = "#e6e6e6"
+PANEL_KEYS = ("accuracy", "plain", "bn")
+
+
+def accuracy_range(result: Figure1Result) -> list[float]:
+    """Panel (a)'s y range ``[lo, 1.005]``: ``lo`` is the paper's 0.7, lowered in steps of 0.1 to
+    show every accuracy measured after the first 5% of the run (the first few hundred steps climb
+    from chance, 0.1, and would flatten the part worth looking at)."""
+    late = result.steps >= 0.05 * result.total_steps
+    values = np.concatenate([result.accuracy[t][late] for t in TWIN_LABELS])
+    values = values[np.isfinite(values)]
+    lo = ACCURACY_FLOOR
+    if values.size:
+        lo = min(lo, math.floor(float(values.min()) * 10) / 10)
+    return [max(lo, 0.0), 1.005]
+
+
+def percentile_range(result: Figure1Result) -> list[float]:
+    """One y range for (b) and (c): every recorded percentile of both twins, padded by 10%."""
+    values = np.concatenate([result.percentiles[t].reshape(-1) for t in TWIN_LABELS])
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return [-2.0, 2.0]
+    lo, hi = float(values.min()), float(values.max())
+    pad = max(0.1 * (hi - lo), 0.25)
+    return [lo - pad, hi + pad]
+
+
+# -- panels as (traces, x axis, y axis, title) so they can stand alone or share one figure ----------
+
+
+def _accuracy_parts(result: Figure1Result, xa: str, ya: str) -> tuple[list[dict], dict, dict, str]:
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": result.steps,
+            "y": result.accuracy[twin],
+            "name": label,
+            "legendgroup": twin,
+            "line": {"color": TWIN_COLORS[twin], "width": 2.5},
+            "xaxis": xa,
+            "yaxis": ya,
+            "hovertemplate": "step %{x:,}<br>accuracy %{y:.3f}<extra>" + label + "</extra>",
+        }
+        for twin, label in TWIN_LABELS.items()
+    ]
+    y_axis = _axis("test accuracy", range=accuracy_range(result), tickformat=".0%")
+    return traces, _x_axis(result), y_axis, "(a) Test accuracy"
+
+
+def _percentile_parts(
+    result: Figure1Result, twin: str, xa: str, ya: str, y_range: list[float]
+) -> tuple[list[dict], dict, dict, str]:
+    if twin not in TWIN_LABELS:
+        raise ValueError(f"twin must be one of {list(TWIN_LABELS)}, got {twin!r}.")
+    p = result.percentiles[twin]  # (records, 3): columns are result.quantiles, 15/50/85
+    color = TWIN_COLORS[twin]
+    common = {"type": "scatter", "mode": "lines", "x": result.steps, "xaxis": xa, "yaxis": ya,
+              "legendgroup": twin, "showlegend": False}  # fmt: skip
+    edge = {"color": color, "width": 1}
+    q_lo, q_mid, q_hi = (f"{q:g}th" for q in result.quantiles)
+    traces = [
+        {**common, "y": p[:, 2], "line": edge, "name": q_hi,
+         "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>" + q_hi + " percentile</extra>"},
+        # Filled down from the 85th: the band holding the middle 70% of the inputs.
+        {**common, "y": p[:, 0], "line": edge, "name": q_lo, "fill": "tonexty",
+         "fillcolor": _alpha(color, 0.22),
+         "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>" + q_lo + " percentile</extra>"},
+        {**common, "y": p[:, 1], "line": {"color": color, "width": 2.5}, "name": q_mid,
+         "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>median</extra>"},
+    ]  # fmt: skip
+    panel = "(b)" if twin == "plain" else "(c)"
+    label = TWIN_LABELS[twin]
+    title = f"{panel} {label[0].upper()}{label[1:]}: input to a sigmoid"
+    y_axis = _axis(f"last hidden layer, unit {result.unit}", range=y_range)
+    return traces, _x_axis(result), y_axis, title
+
+
+def _parts(result: Figure1Result) -> dict[str, tuple[list[dict], dict, dict, str]]:
+    y_range = percentile_range(result)
+    return {
+        "accuracy": _accuracy_parts(result, "x", "y"),
+        "plain": _percentile_parts(result, "plain", "x", "y", y_range),
+        "bn": _percentile_parts(result, "bn", "x", "y", y_range),
+    }
+
+
+# -- public builders ----------------------------------------------------------------------------------
+
+
+def accuracy_figure(result: Figure1Result, height: int = PANEL_HEIGHT) -> Figure:
+    """Panel (a): test accuracy vs training step, one line per twin."""
+    return _single(*_accuracy_parts(result, "x", "y"), height, legend=True)
+
+
+def percentile_figure(
+    result: Figure1Result, twin: str, y_range: list[float] | None = None, height: int = PANEL_HEIGHT
+) -> Figure:
+    """Panel (b) for ``twin="plain"``, (c) for ``twin="bn"``: the typical unit's 15/50/85th
+    percentiles over training, the 15-85 band shaded. ``y_range`` defaults to
+    :func:`percentile_range`, shared by (b) and (c)."""
+    y_range = y_range if y_range is not None else percentile_range(result)
+    return _single(*_percentile_parts(result, twin, "x", "y", y_range), height)
+
+
+def panels(result: Figure1Result, height: int = PANEL_HEIGHT) -> dict[str, Figure]:
+    """``{"accuracy": (a), "plain": (b), "bn": (c)}`` as three figures with a shared (b, c) range."""
+    return {
+        key: _single(*parts, height, legend=key == "accuracy")
+        for key, parts in _parts(result).items()
+    }
+
+
+def figure1(result: Figure1Result, title: str | None = None, height: int = 430) -> Figure:
+    """The three panels side by side in one figure (the HTML and PNG of the CLI)."""
+    doms = _domains(3)
+    data, notes, layout = [], [], {}
+    for k, (key, (traces, x_axis, y_axis, text)) in enumerate(_parts(result).items()):
+        xa, ya = ("x", "y") if k == 0 else (f"x{k + 1}", f"y{k + 1}")
+        for trace in traces:
+            data.append({**trace, "xaxis": xa, "yaxis": ya, "showlegend": key == "accuracy"})
+        layout["xaxis" if k == 0 else f"xaxis{k + 1}"] = {**x_axis, "domain": doms[k], "anchor": ya}
+        layout["yaxis" if k == 0 else f"yaxis{k + 1}"] = {**y_axis, "anchor": xa}
+        notes.append(_title(text, doms[k]))
+    subtitle = result.describe()
+    notes.append(
+        {"text": subtitle, "x": 0, "y": -0.22, "xref": "paper", "yref": "paper",
+         "xanchor": "left", "yanchor": "top", "showarrow": False, "font": {"size": 12, "color": "#555"}}
+    )  # fmt: skip
+    return {
+        "data": data,
+        "layout": {
+            **_base_layout(height),
+            **layout,
+            "title": {"text": title or "Ioffe & Szegedy (2015), Figure 1 — reproduced", "x": 0.01},
+            "margin": {"l": 60, "r": 20, "t": 80, "b": 95},
+            "annotations": notes,
+            # Inside panel (a), bottom right: below the curves, which live near 100%.
+            "legend": {
+                "x": doms[0][1] - 0.01,
+                "xanchor": "right",
+                "y": 0.04,
+                "yanchor": "bottom",
+                "bgcolor": "rgba(255,255,255,0.8)",
+            },  # fmt: skip
+            "showlegend": True,
+        },
+    }
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+
+
+def _x_axis(result: Figure1Result) -> dict:
+    # A little past the end so the last point is not cut by the frame.
+    return _axis("training step", range=[0, result.total_steps * 1.01], tickformat="~s")
+
+
+def _axis(title: str, **kw) -> dict:
+    return {"title": {"text": title}, "gridcolor": GRID, "zeroline": False, **kw}
+
+
+def _base_layout(height: int) -> dict:
+    return {
+        "height": height,
+        "font": FONT,
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "uirevision": UIREVISION,
+    }
+
+
+def _single(
+    traces: list[dict], x_axis: dict, y_axis: dict, text: str, height: int, legend: bool = False
+) -> Figure:
+    layout = {
+        **_base_layout(height),
+        "margin": {"l": 60, "r": 15, "t": 40, "b": 50},
+        "xaxis": x_axis,
+        "yaxis": y_axis,
+        "annotations": [_title(text, [0, 1])],
+        "showlegend": legend,
+        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 0.02, "yanchor": "bottom",
+                   "bgcolor": "rgba(255,255,255,0.7)"},
+    }  # fmt: skip
+    return {"data": traces, "layout": layout}
+
+
+def _title(text: str, x_domain: list[float]) -> dict:
+    return {
+        "text": f"<b>{text}</b>",
+        "x": (x_domain[0] + x_domain[1]) / 2,
+        "y": 1.0,
+        "xref": "paper",
+        "yref": "paper",
+        "xanchor": "center",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": 15},
+    }
+
+
+def _domains(n: int, gap: float = 0.07) -> list[list[float]]:
+    width = (1 - gap * (n - 1)) / n
+    return [[k * (width + gap), k * (width + gap) + width] for k in range(n)]
+
+
+def _alpha(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
