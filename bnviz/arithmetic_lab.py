@@ -117,21 +117,28 @@ def run_lab(inputs: LabInputs) -> Lab:
 
 
 def torch_checks(i: LabInputs, shown: NormSteps, train: BatchNormSteps | None) -> tuple[Check, ...]:
-    if i.training:
-        t = torch_batchnorm(i.x, i.gamma, i.beta, i.eps, i.momentum, i.running_mean, i.running_var)
-        return (
-            Check("train-mode output y", max_abs_diff(train.y, t.y_train)),
-            Check(
-                "running_mean, running_var after the step",
-                max(
-                    max_abs_diff(train.running_mean, t.running_mean),
-                    max_abs_diff(train.running_var, t.running_var),
-                ),
-            ),
-            Check("eval-mode output (step 7)", max_abs_diff(train.y_eval, t.y_eval)),
+    """Train mode: y, the running-stat update and the eval output after it (steps 5-7). Eval mode:
+    the output with the current running stats first, then the train-mode checks when m >= 2."""
+    checks = []
+    if not i.training:
+        y = torch_batchnorm_eval(i.x, i.gamma, i.beta, i.eps, i.running_mean, i.running_var)
+        checks.append(
+            Check("eval-mode output y with the current running stats", max_abs_diff(shown.y, y))
         )
-    y = torch_batchnorm_eval(i.x, i.gamma, i.beta, i.eps, i.running_mean, i.running_var)
-    return (Check("eval-mode output y (running stats)", max_abs_diff(shown.y, y)),)
+    if train is not None:
+        t = torch_batchnorm(i.x, i.gamma, i.beta, i.eps, i.momentum, i.running_mean, i.running_var)
+        stats = max(
+            max_abs_diff(train.running_mean, t.running_mean),
+            max_abs_diff(train.running_var, t.running_var),
+        )
+        checks += [
+            Check("train-mode output y (step 5)", max_abs_diff(train.y, t.y_train)),
+            Check("running_mean, running_var after one training step (step 6)", stats),
+            Check(
+                "eval-mode output after that step (step 7)", max_abs_diff(train.y_eval, t.y_eval)
+            ),
+        ]
+    return tuple(checks)
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,15 @@ def test_eval_mode_accepts_one_row_and_uses_running_stats():
     lab = run_lab(inputs([[1.0, 2.0]], training=False, rm=[1.0, 0.0], rv=[1.0, 4.0]))
     assert lab.train is None
     np.testing.assert_array_equal(lab.shown.mean, [1.0, 0.0])
-    assert [c.label for c in lab.checks] == ["eval-mode output y (running stats)"]
+    assert [c.label for c in lab.checks] == ["eval-mode output y with the current running stats"]
     assert lab.checks[0].matches
     np.testing.assert_allclose(lab.eval_output, [[0.0, 2.0 / np.sqrt(4 + 1e-5)]])
+
+
+def test_eval_mode_with_a_batch_also_checks_the_training_step():
+    lab = run_lab(inputs(EXAMPLE, training=False))
+    assert len(lab.checks) == 4 and all(c.matches for c in lab.checks)
+    assert lab.checks[0].label.startswith("eval-mode output y")
 
 
 def test_train_mode_refuses_one_row():

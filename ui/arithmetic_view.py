@@ -239,8 +239,9 @@ def render_checks(lab: Lab) -> None:
     if lab.train is not None:
         m = xhat_moments(lab.train)
         mean_ok, var_ok = ("✓" if ok else "✗" for ok in (m.mean_is_zero, m.var_is_one))
+        which = "" if lab.inputs.training else " (train mode, batch statistics)"
         st.markdown(
-            f"**x̂ per feature:** mean ≈ 0 {mean_ok} (max |mean| = {np.max(np.abs(m.mean)):.1e}) · "
+            f"**x̂ per feature{which}:** mean ≈ 0 {mean_ok} (max |mean| = {np.max(np.abs(m.mean)):.1e}) · "
             f"variance ≈ 1 {var_ok} (exactly σ²/(σ²+ε): max |var − 1| = "
             f"{np.max(np.abs(m.var - 1)):.1e})"
         )

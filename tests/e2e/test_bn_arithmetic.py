@@ -78,8 +78,8 @@ def test_edit_a_cell_step_to_the_end_and_torch_matches(open_app):
     assert r"y_{:,3}" in tex_sources(page)
 
     alerts = page.get_by_test_id("stAlertContentSuccess")
-    expect(alerts.filter(has_text="eval-mode output (step 7)")).to_contain_text("matches")
-    expect(alerts.filter(has_text="train-mode output y")).to_contain_text("matches")
+    expect(alerts.filter(has_text="(step 7)")).to_contain_text("matches")
+    expect(alerts.filter(has_text="(step 5)")).to_contain_text("matches")
     assert page.get_by_text("differs").count() == 0
 
 
