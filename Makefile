@@ -33,7 +33,7 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 
 run: $(RUNTIME_STAMP)
 	@echo "bnviz is starting at http://$(HOST):$(PORT)  (Ctrl+C stops it)"
-	@$(BIN)/python -m streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
+	@$(BIN)/python -m ui.serve run app.py --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true
 
 lint: $(DEV_STAMP)

@@ -95,7 +95,6 @@ def test_dict_figure_is_not_modified():
         "not a figure",
         [1, 2, 3],
         {"data": "scatter"},
-        {"data": [{"type": "scatter", "not_a_property": 1}]},
     ],
 )
 def test_bad_figures_raise_value_error(bad):

@@ -20,9 +20,12 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def pytest_collection_modifyitems(items):
+    external = os.environ.get("BNVIZ_E2E_URL")
     for item in items:
         if item.path.is_relative_to(harness.ROOT / "tests" / "e2e"):
             item.add_marker(pytest.mark.e2e)
+            if external and item.get_closest_marker("own_server"):
+                item.add_marker(pytest.mark.skip(reason="starts its own server; BNVIZ_E2E_URL set"))
 
 
 @pytest.fixture(scope="session")

@@ -90,7 +90,7 @@ class StreamlitServer:
             [
                 sys.executable,
                 "-m",
-                "streamlit",
+                "ui.serve",  # streamlit run, with st.navigation from the first run on
                 "run",
                 self.script,
                 "--server.address",

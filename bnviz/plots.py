@@ -1,0 +1,301 @@
+"""Figure builders for the live lab: ``Snapshot`` in, plotly figure dicts out.
+
+Every builder is a pure function of a :class:`bnviz.history.Snapshot` and returns a figure *dict*
+(``{"data": [...], "layout": {...}}``, plotly's JSON schema): dicts are cheap to build twice a second
+and travel to the browser as they are. Nothing here knows about Streamlit or the chart bridge.
+
+Conventions, so a lecturer can point at any chart and say the same thing:
+- x is always the training step; the plain twin is orange, the bn twin blue (colour-blind safe);
+- learning-rate changes are dotted vertical lines labelled ``lr a → b``;
+- a twin whose loss became non-finite is marked "diverged" where it stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from bnviz.history import LayerSnapshot, Snapshot, TwinSnapshot
+
+TWIN_COLORS = {"plain": "#E69F00", "bn": "#0072B2"}  # Okabe-Ito orange / blue
+TWIN_LABELS = {"plain": "without BN", "bn": "with BN"}
+LAYER_DASH = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid", "dash")
+FONT = {"family": "Source Sans Pro, sans-serif", "size": 14}
+GRID = "#e6e6e6"
+Figure = dict[str, Any]
+
+
+# -- layout helpers -------------------------------------------------------------------------------------
+def _axis(title: str = "", **kw) -> dict:
+    return {"title": {"text": title}, "gridcolor": GRID, "zeroline": False, **kw}
+
+
+def _domains(n: int, gap: float = 0.08) -> list[list[float]]:
+    """``n`` equal side-by-side (or stacked) domains in [0, 1] with ``gap`` between them."""
+    width = (1 - gap * (n - 1)) / n
+    return [[k * (width + gap), k * (width + gap) + width] for k in range(n)]
+
+
+def _layout(height: int, **kw) -> dict:
+    return {
+        "height": height,
+        "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
+        "font": FONT,
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "legend": {"orientation": "h", "y": -0.18, "x": 0},
+        **kw,
+    }
+
+
+def _panel_title(text: str, x_domain: Sequence[float], y: float = 1.0) -> dict:
+    return {
+        "text": f"<b>{text}</b>",
+        "x": (x_domain[0] + x_domain[1]) / 2,
+        "y": y,
+        "xref": "paper",
+        "yref": "paper",
+        "xanchor": "center",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": 15},
+    }
+
+
+def _lr_marks(snap: Snapshot, xrefs: Sequence[str]) -> tuple[list[dict], list[dict]]:
+    """Dotted vertical lines (and one label each, on the first panel) at every LR change."""
+    shapes, notes = [], []
+    for event in snap.events:
+        for k, xref in enumerate(xrefs):
+            shapes.append(
+                {
+                    "type": "line", "xref": xref, "yref": f"{xref.replace('x', 'y')} domain",
+                    "x0": event.step, "x1": event.step, "y0": 0, "y1": 1,
+                    "line": {"color": "#555", "width": 1.5, "dash": "dot"},
+                }
+            )  # fmt: skip
+            if k == 0:
+                notes.append(
+                    {
+                        "x": event.step, "xref": xref, "y": 1, "yref": f"{xref.replace('x', 'y')} domain",
+                        "text": f"lr {event.previous:g} → {event.lr:g}", "showarrow": False,
+                        "xanchor": "left", "yanchor": "top", "font": {"size": 12, "color": "#333"},
+                        "bgcolor": "rgba(255,255,255,0.8)",
+                    }
+                )  # fmt: skip
+    return shapes, notes
+
+
+def _diverged_notes(twin: TwinSnapshot, xref: str) -> list[dict]:
+    if twin.diverged_at is None:
+        return []
+    yref = f"{xref.replace('x', 'y')} domain"
+    return [
+        {
+            "x": twin.diverged_at, "xref": xref, "y": 0.5, "yref": yref, "text": "✖ diverged",
+            "showarrow": False, "font": {"color": TWIN_COLORS[twin.name], "size": 14},
+            "xanchor": "right",
+        }
+    ]  # fmt: skip
+
+
+def _axis_ids(k: int) -> tuple[str, str]:
+    """Trace axis ids for panel ``k`` (0 -> "x", "y"; 1 -> "x2", "y2")."""
+    return ("x", "y") if k == 0 else (f"x{k + 1}", f"y{k + 1}")
+
+
+def _layout_keys(k: int) -> tuple[str, str]:
+    return ("xaxis", "yaxis") if k == 0 else (f"xaxis{k + 1}", f"yaxis{k + 1}")
+
+
+# -- figures ----------------------------------------------------------------------------------------------
+def curves_figure(snap: Snapshot, height: int = 330) -> Figure:
+    """Training loss (log scale) and test accuracy of both twins, LR changes marked."""
+    doms = _domains(2)
+    data = []
+    for name, twin in snap.twins.items():
+        style = {"color": TWIN_COLORS[name], "width": 2.5}
+        data.append(
+            {"type": "scatter", "mode": "lines", "x": twin.loss_steps, "y": twin.loss,
+             "name": TWIN_LABELS[name], "legendgroup": name, "line": style, "xaxis": "x", "yaxis": "y"}
+        )  # fmt: skip
+        data.append(
+            {"type": "scatter", "mode": "lines+markers", "x": twin.acc_steps, "y": twin.acc,
+             "name": TWIN_LABELS[name], "legendgroup": name, "showlegend": False, "line": style,
+             "marker": {"size": 5}, "xaxis": "x2", "yaxis": "y2"}
+        )  # fmt: skip
+    shapes, notes = _lr_marks(snap, ["x", "x2"])
+    for twin in snap.twins.values():
+        notes += _diverged_notes(twin, "x")
+    notes += [
+        _panel_title("Training loss", doms[0]),
+        _panel_title(f"Test accuracy ({snap.eval_size:,} held-out {_examples(snap)})", doms[1]),
+    ]
+    layout = _layout(
+        height,
+        xaxis=_axis("training step", domain=doms[0]),
+        yaxis=_axis("cross-entropy", type="log", dtick="D2"),
+        xaxis2=_axis("training step", domain=doms[1]),
+        yaxis2=_axis("accuracy", anchor="x2", range=[0, 1.02], tickformat=".0%"),
+        shapes=shapes,
+        annotations=notes,
+    )
+    return {"data": data, "layout": layout}
+
+
+def percentile_figure(
+    snap: Snapshot, twins: Sequence[str], layer: int = -1, unit: bool = True, height: int = 330
+) -> Figure:
+    """The paper's Fig. 1(b, c): 15th/50th/85th percentiles of a sigmoid's input over training.
+
+    One panel per twin in ``twins``, sharing the y range so the drift compares honestly. ``unit``
+    follows the layer's typical unit; otherwise all units of the layer pooled.
+    """
+    doms = _domains(len(twins))
+    data, notes, lo, hi = [], [], np.inf, -np.inf
+    for k, name in enumerate(twins):
+        ls = snap.twins[name].layers[layer]
+        pct = ls.pct_z_unit if unit else ls.pct_z
+        xa, ya = _axis_ids(k)
+        color = TWIN_COLORS[name]
+        common = {"type": "scatter", "mode": "lines", "x": ls.steps, "xaxis": xa, "yaxis": ya,
+                  "legendgroup": name, "showlegend": False}  # fmt: skip
+        data += [
+            {**common, "y": pct[:, 2], "line": {"width": 0}, "hoverinfo": "skip"},
+            {**common, "y": pct[:, 0], "fill": "tonexty", "fillcolor": _alpha(color, 0.25),
+             "line": {"width": 0}, "name": "15th–85th"},
+            {**common, "y": pct[:, 1], "line": {"color": color, "width": 2.5}, "name": "median"},
+        ]  # fmt: skip
+        if len(pct):
+            finite = pct[np.isfinite(pct)]
+            if finite.size:
+                lo, hi = min(lo, finite.min()), max(hi, finite.max())
+        what = f"unit {ls.typical_unit}" if unit else "all units"
+        notes.append(_panel_title(f"{TWIN_LABELS[name]} — layer {ls.index + 1}, {what}", doms[k]))
+    pad = 0.1 * (hi - lo) if np.isfinite(hi - lo) and hi > lo else 1.0
+    y_range = [lo - pad, hi + pad] if np.isfinite(lo) else None
+    layout = _layout(height, annotations=notes, showlegend=False)
+    for k in range(len(twins)):
+        xk, yk = _layout_keys(k)
+        xa, _ = _axis_ids(k)
+        layout[xk] = _axis("training step", domain=doms[k], anchor=_axis_ids(k)[1])
+        layout[yk] = _axis("input to the nonlinearity" if k == 0 else "", anchor=xa, range=y_range)
+    return {"data": data, "layout": layout}
+
+
+def histogram_heatmap_figure(
+    snap: Snapshot, twin: str, quantity: str = "z", height: int | None = None
+) -> Figure:
+    """Per hidden layer, the distribution of the nonlinearity input over time (TensorBoard-style).
+
+    x is the step, y the value, colour the share of (example, unit) pairs in each bin. ``quantity``
+    "wu" shows the bn twin's pre-BN ``Wu`` instead.
+    """
+    layers = snap.twins[twin].layers
+    n = len(layers)
+    doms = _domains(n, gap=0.05)
+    centers = (snap.hist_edges[:-1] + snap.hist_edges[1:]) / 2
+    data, notes, layout = [], [], _layout(height or 300, showlegend=False)
+    for k, ls in enumerate(layers):
+        hist = ls.hist_wu if quantity == "wu" and ls.hist_wu is not None else ls.hist_z
+        total = hist.sum(axis=1, keepdims=True)
+        share = hist / np.maximum(total, 1)
+        xa, ya = _axis_ids(k)
+        data.append(
+            {"type": "heatmap", "x": ls.hist_steps, "y": centers, "z": share.T, "xaxis": xa,
+             "yaxis": ya, "colorscale": "Viridis", "zmin": 0, "zmax": 0.25, "showscale": k == n - 1,
+             "colorbar": {"title": {"text": "share"}, "tickformat": ".0%", "len": 0.9},
+             "hovertemplate": "step %{x}<br>value %{y:.2f}<br>share %{z:.1%}<extra></extra>"}
+        )  # fmt: skip
+        xk, yk = _layout_keys(k)
+        layout[xk] = _axis("training step", domain=doms[k], anchor=ya)
+        layout[yk] = _axis("value" if k == 0 else "", anchor=xa, range=[centers[0], centers[-1]])
+        notes.append(_panel_title(f"layer {ls.index + 1}", doms[k]))
+    layout["annotations"] = notes
+    return {"data": data, "layout": layout}
+
+
+def current_histogram_figure(snap: Snapshot, twins: Sequence[str], height: int = 280) -> Figure:
+    """The latest histogram of each layer's nonlinearity input, for each twin in ``twins``."""
+    layers = len(snap.twins[twins[0]].layers)
+    doms = _domains(layers, gap=0.05)
+    centers = (snap.hist_edges[:-1] + snap.hist_edges[1:]) / 2
+    width = float(snap.hist_edges[1] - snap.hist_edges[0])
+    data, notes = [], []
+    layout = _layout(
+        height, barmode="overlay", bargap=0, legend={"orientation": "h", "y": -0.32, "x": 0}
+    )
+    layout["margin"] = {"l": 60, "r": 20, "t": 40, "b": 70}
+    for k in range(layers):
+        xa, ya = _axis_ids(k)
+        for name in twins:
+            ls: LayerSnapshot = snap.twins[name].layers[k]
+            counts = ls.hist_z[-1] if len(ls.hist_z) else np.zeros(len(centers))
+            share = counts / max(counts.sum(), 1)
+            data.append(
+                {"type": "bar", "x": centers, "y": share, "width": width, "xaxis": xa, "yaxis": ya,
+                 "marker": {"color": TWIN_COLORS[name]}, "opacity": 0.6, "name": TWIN_LABELS[name],
+                 "legendgroup": name, "showlegend": k == 0}
+            )  # fmt: skip
+        xk, yk = _layout_keys(k)
+        layout[xk] = _axis("value", domain=doms[k], anchor=ya)
+        layout[yk] = _axis("share" if k == 0 else "", anchor=xa, tickformat=".0%")
+        notes.append(_panel_title(f"layer {k + 1} now", doms[k]))
+    layout["annotations"] = notes
+    return {"data": data, "layout": layout}
+
+
+def saturation_figure(snap: Snapshot, twins: Sequence[str], height: int = 300) -> Figure:
+    """Fraction of saturated units per layer over training (dash style = layer)."""
+    data = []
+    for name in twins:
+        for ls in snap.twins[name].layers:
+            data.append(
+                {"type": "scatter", "mode": "lines", "x": ls.steps, "y": ls.saturated,
+                 "name": f"{TWIN_LABELS[name]}, layer {ls.index + 1}", "legendgroup": name,
+                 "line": {"color": TWIN_COLORS[name], "width": 2,
+                          "dash": LAYER_DASH[ls.index % len(LAYER_DASH)]}}
+            )  # fmt: skip
+    shapes, notes = _lr_marks(snap, ["x"])
+    layout = _layout(
+        height,
+        xaxis=_axis("training step"),
+        yaxis=_axis("saturated", range=[0, 1.02], tickformat=".0%"),
+        shapes=shapes,
+        annotations=notes,
+        legend={"orientation": "v", "x": 1.01, "y": 1},
+        margin={"l": 60, "r": 10, "t": 20, "b": 50},
+    )
+    return {"data": data, "layout": layout}
+
+
+def update_ratio_figure(snap: Snapshot, twins: Sequence[str], height: int = 300) -> Figure:
+    """Per layer, ||ΔW|| / ||W|| of each optimizer step (log scale): how fast each layer moves."""
+    data = []
+    for name in twins:
+        for ls in snap.twins[name].layers:
+            data.append(
+                {"type": "scatter", "mode": "lines", "x": ls.steps, "y": ls.update_ratio,
+                 "name": f"{TWIN_LABELS[name]}, layer {ls.index + 1}", "legendgroup": name,
+                 "line": {"color": TWIN_COLORS[name], "width": 2,
+                          "dash": LAYER_DASH[ls.index % len(LAYER_DASH)]}}
+            )  # fmt: skip
+    layout = _layout(
+        height,
+        xaxis=_axis("training step"),
+        yaxis=_axis("update : weight", type="log", exponentformat="power"),
+        legend={"orientation": "v", "x": 1.01, "y": 1},
+        margin={"l": 60, "r": 10, "t": 20, "b": 50},
+    )
+    return {"data": data, "layout": layout}
+
+
+def _examples(snap: Snapshot) -> str:
+    return "digits" if snap.config.dataset == "mnist" else "points"
+
+
+def _alpha(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"

@@ -1,0 +1,145 @@
+"""The live lab in a real browser: play, learning rate, BN toggle, in-place charts, tab close."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from tests.e2e import harness
+
+# A small, fast run keeps these tests light on the shared 2 cores; the page is the same.
+SMALL = "live-lab?dataset=moons&hidden=16,16&record_every=5&eval_every=50"
+STATUS = ".st-key-lab_status"
+
+
+def status_text(page) -> str:
+    return page.locator(STATUS).inner_text()
+
+
+def current_step(page) -> int:
+    match = re.search(r"Step ([\d,]+)", status_text(page))
+    assert match, status_text(page)
+    return int(match.group(1).replace(",", ""))
+
+
+def wait_until(predicate, timeout: float = 30.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def press_play(page) -> None:
+    page.locator(".st-key-lab_play [data-testid^=stBaseButton]").click()
+    page.locator(".st-key-lab_play [data-testid^=stBaseButton]", has_text="Pause").wait_for()
+
+
+def plot_div(page, key: str):
+    """The plotly div of the live chart with this key."""
+    return page.locator(f".st-key-{key} .js-plotly-plot").first
+
+
+def test_play_makes_the_step_counter_rise(open_app):
+    page = open_app(SMALL)
+    assert current_step(page) == 0
+    press_play(page)
+    first = wait_until(lambda: current_step(page) > 0, what="training to start")
+    wait_until(lambda: current_step(page) > first, what="the step counter to rise again")
+    assert "training" in status_text(page)
+    page.locator(".st-key-lab_play [data-testid^=stBaseButton]").click()  # pause
+    page.locator(".st-key-lab_play [data-testid^=stBaseButton]", has_text="Play").wait_for()
+
+
+def test_lr_slider_shows_new_lr_and_marks_the_loss_chart(open_app):
+    page = open_app(SMALL)
+    press_play(page)
+    wait_until(lambda: current_step(page) > 20, what="some training")
+    thumb = page.locator(".st-key-lab_lr input[type=range]")
+    before = thumb.get_attribute("aria-valuetext")
+    thumb.focus()
+    for _ in range(2):
+        page.keyboard.press("ArrowRight")
+    wait_until(lambda: thumb.get_attribute("aria-valuetext") == "2", what="the slider to move")
+    wait_until(lambda: re.search(r"· lr 2 ·", status_text(page)), what="the new LR in the status")
+    # The LR change is marked on the loss chart: a dotted line labelled "lr 0.5 → 2".
+    wait_until(
+        lambda: plot_div(page, "lab_curves").get_by_text(re.compile(r"lr 0\.5 → 2")).count() > 0,
+        what="the LR mark on the loss chart",
+    )
+    assert before == "0.5"
+
+
+def test_bn_toggle_switches_the_view(open_app):
+    page = open_app(SMALL)
+    pct = plot_div(page, "lab_pct")
+    pct.wait_for()
+    assert pct.get_by_text(re.compile("^with BN")).count() > 0
+    page.locator(".st-key-lab_bn label").click()
+    wait_until(
+        lambda: pct.get_by_text(re.compile("^without BN")).count() > 0, what="the plain view"
+    )
+    harness.wait_for_app(page)
+    page.get_by_text("Side by side").click()
+    wait_until(
+        lambda: (
+            pct.get_by_text(re.compile("^with BN")).count() > 0
+            and pct.get_by_text(re.compile("^without BN")).count() > 0
+        ),
+        what="both twins side by side",
+    )
+
+
+def test_chart_updates_in_place_and_keeps_zoom(open_app):
+    page = open_app(SMALL)
+    press_play(page)
+    wait_until(lambda: current_step(page) > 10, what="training")
+    div = plot_div(page, "lab_curves")
+    div.wait_for()
+    div.evaluate(
+        "d => { d.__bnvizTag = 'same-node'; Plotly.relayout(d, {'xaxis.range': [0, 7]}); }"
+    )
+    n_points = div.evaluate("d => d.data[0].x.length")
+    steps = [current_step(page)]
+    for _ in range(5):  # five refreshes with new data
+        steps.append(wait_until(lambda: current_step(page) > steps[-1] and current_step(page)))
+    wait_until(lambda: div.evaluate("d => d.data[0].x.length") != n_points, what="new chart data")
+    assert div.evaluate("d => d.__bnvizTag") == "same-node"
+    assert div.evaluate("d => d.layout.xaxis.range") == [0, 7]
+
+
+def test_closing_the_tab_stops_its_run(browser, app_url):
+    watcher_ctx, lab_ctx = browser.new_context(), browser.new_context()
+    try:
+        lab = lab_ctx.new_page()
+        lab.goto(f"{app_url}/{SMALL}")
+        harness.wait_for_app(lab)
+        press_play(lab)
+        wait_until(lambda: current_step(lab) > 0, what="training")
+        watcher = watcher_ctx.new_page()
+        watcher.goto(f"{app_url}/{SMALL}")
+        harness.wait_for_app(watcher)
+        training = re.compile(r"runs on this server: (\d+) training")
+        wait_until(lambda: int(training.search(status_text(watcher)).group(1)) >= 1)
+        lab_ctx.close()  # the student closes the tab
+        step = watcher.locator(".st-key-lab_step [data-testid^=stBaseButton]").first
+        # Released at once: it stops training; after the reconnect grace its runner is stopped and
+        # the session is gone, leaving the watcher's own session as the only open one.
+        wait_until(
+            lambda: (
+                (step.click() or True) and int(training.search(status_text(watcher)).group(1)) == 0
+            ),
+            timeout=20,
+            what="the closed tab's run to stop training",
+        )
+        wait_until(
+            lambda: (step.click() or True) and " 1 open" in status_text(watcher),
+            timeout=60,
+            what="the closed tab's runner to be stopped and dropped",
+        )
+        assert harness.exceptions_on(watcher) == []
+    finally:
+        watcher_ctx.close()
+        lab_ctx.close()

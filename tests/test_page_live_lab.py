@@ -1,0 +1,94 @@
+"""AppTest for the live lab: renders, stable widget keys, bad URL parameters, controls."""
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import PAGES
+
+PAGE = str(PAGES / "live_lab.py")
+WIDGET_KEYS = [
+    "lab_play", "lab_step", "lab_reset", "lab_speed", "lab_lr", "lab_bn", "lab_view", "lab_layer",
+    "lab_pooled", "lab_pre_bn", "cfg_dataset", "cfg_activation", "cfg_depth", "cfg_width", "cfg_init",
+    "cfg_optimizer", "cfg_batch_size", "cfg_seed",
+]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def stop_runs():
+    yield
+    from ui.lab_session import registry
+
+    registry().shutdown()
+    st.cache_resource.clear()
+
+
+def run(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def test_page_renders_with_stable_widget_keys():
+    at = run()
+    assert not at.exception
+    keys = {w.key for kind in ("button", "select_slider", "toggle", "selectbox", "slider",
+                               "number_input", "radio", "button_group") for w in getattr(at, kind, [])}  # fmt: skip
+    missing = [k for k in WIDGET_KEYS if k not in keys]
+    assert not missing, f"widgets missing: {missing}"
+    assert any("Step 0" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"lr": "banana"},
+        {"lr": "1e9", "hidden": "0,0"},
+        {"batch_size": "1", "activation": "softsign", "nonsense": "1"},
+        {"seed": "-3", "dataset": "imagenet", "hidden": "a,b"},
+    ],
+)
+def test_bad_url_params_fall_back_to_defaults_with_a_warning(query):
+    at = run(query)
+    assert not at.exception
+    assert len(at.warning) >= 1
+    assert any("Step 0" in m.value for m in at.markdown)
+
+
+def test_url_params_reproduce_a_run():
+    at = run(
+        {"lr": "0.1", "activation": "tanh", "hidden": "20,20", "dataset": "moons", "seed": "7"}
+    )
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="cfg_activation").value == "tanh"
+    assert at.slider(key="cfg_depth").value == 2
+    assert at.number_input(key="cfg_width").value == 20
+    assert at.select_slider(key="lab_lr").value == 0.1
+    assert any("moons · 2×20 tanh" in c.value for c in at.caption)
+
+
+def test_step_button_advances_a_paused_run():
+    at = run({"dataset": "moons", "hidden": "8,8"})
+    at.button(key="lab_step").click().run()
+    assert not at.exception
+    assert any("Step 10" in m.value for m in at.markdown)
+
+
+def test_network_change_on_fresh_run_applies_at_once():
+    at = run({"dataset": "moons", "hidden": "8,8"})
+    at.selectbox(key="cfg_activation").select("relu").run()
+    assert not at.exception
+    assert any("relu" in c.value for c in at.caption)
+
+
+def test_network_change_after_training_asks_first():
+    at = run({"dataset": "moons", "hidden": "8,8"})
+    at.button(key="lab_step").click().run()
+    at.selectbox(key="cfg_activation").select("tanh").run()
+    assert not at.exception
+    assert any("new run" in w.value for w in at.warning)
+    assert any("sigmoid" in c.value for c in at.caption)  # still the old run
+    next(b for b in at.button if b.label == "Keep current").click().run()
+    assert at.selectbox(key="cfg_activation").value == "sigmoid"
+    assert not any("new run" in w.value for w in at.warning)

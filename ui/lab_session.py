@@ -1,0 +1,55 @@
+"""Wire :class:`bnviz.sessions.SessionRegistry` to Streamlit's session lifecycle.
+
+- One registry per server process (``st.cache_resource``), configured from the environment, with its
+  monitor thread sweeping idle and released sessions.
+- One handle per browser session: ``st.cache_resource(scope="session", on_release=...)`` is released by
+  Streamlit when the session disconnects (tab closed), which tells the registry to pause the run at once
+  and stop it after the reconnect grace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from bnviz.sessions import LabSession, SessionRegistry
+
+
+@st.cache_resource(show_spinner=False)
+def registry() -> SessionRegistry:
+    """The process-wide registry (its knobs come from BNVIZ_* environment variables)."""
+    reg = SessionRegistry.from_env()
+    reg.start_monitor()
+    return reg
+
+
+def session_id() -> str:
+    ctx = get_script_run_ctx()
+    # AppTest and bare-mode runs have a context too; "local" only guards odd embeddings.
+    return ctx.session_id if ctx is not None else "local"
+
+
+class _SessionHandle:
+    """What the session-scoped cache holds: releasing it releases the session's run."""
+
+    def __init__(self, sid: str):
+        self.session_id = sid
+
+
+def _release(handle: _SessionHandle) -> None:
+    registry().release(handle.session_id)
+
+
+@st.cache_resource(scope="session", on_release=_release, show_spinner=False)
+def _session_handle(sid: str) -> _SessionHandle:
+    return _SessionHandle(sid)
+
+
+def lab_session(make_runner: Callable[[], Any]) -> LabSession:
+    """This browser session's run, created with ``make_runner()`` on first use."""
+    sid = session_id()
+    _session_handle(sid)  # registers the release hook for this session
+    return registry().get_or_create(sid, make_runner)
