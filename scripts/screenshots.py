@@ -27,6 +27,8 @@ def _play_live_lab(page) -> None:
         time.sleep(12)
 
 
+MAX_HEIGHT = 2600  # px: a whole page, short of a scroll of thumbnails
+
 # url path -> (file name in docs/, preparation before the screenshot)
 PAGES = {
     "": ("home.png", None),
@@ -57,8 +59,15 @@ def shoot(base_url: str, only: str | None) -> list[Path]:
             errors = harness.exceptions_on(page)
             if errors:
                 raise SystemExit(f"{url_path or 'home'}: exception on the page: {errors}")
+            # Streamlit scrolls inside stMain, so full_page sees only the viewport: grow the
+            # viewport to the content instead (capped, so the README stays readable).
+            height = page.evaluate(
+                "() => document.querySelector('[data-testid=stMain]').scrollHeight"
+            )
+            page.set_viewport_size({"width": 1440, "height": min(max(height, 900), MAX_HEIGHT)})
+            time.sleep(1.5)  # charts re-layout to the new size
             out = ROOT / "docs" / name
-            page.screenshot(path=str(out), full_page=True)
+            page.screenshot(path=str(out))
             written.append(out)
             print(f"wrote {out.relative_to(ROOT)}")
             page.close()
