@@ -35,7 +35,30 @@ SHORT_STEPS = max(100, int(5_000 * SCALE))  # per recorded Figure 1 run and repe
 FULL = os.environ.get("BNVIZ_BENCH_FULL", "1") != "0"
 REFERENCE_BARE_RATE = 1_100  # steps/s of one bare twin on the issue's quiet 2-core machine
 FIGURE_REPEATS = 20
-NOTES = ""  # filled in by run(): the profile and what was tried
+NOTES = ""  # filled in by run(): what was tried, then the profile
+TRIED = """\
+What the full-run time is made of, and what was tried:
+
+- **Two threads** (the engine's ``Experiment.step`` runs the bn twin in a worker thread): see
+  "speed-up of the 2 threads". Torch releases the GIL inside its kernels, so on an idle 2-core
+  machine the pair costs about one twin's time; on a loaded machine the second core is not free and
+  the speed-up falls towards 1. "CPU/wall" of the measured full run says how much of the two cores
+  the run actually got.
+- **Recording only at the figure's cadence**: 101 records (accuracy on 2,000 held-out digits, probe
+  statistics on 256) instead of the live page's cadence; in the profile below, ``probe``/``predict``
+  are a few percent of the run.
+- **Steps in chunks of 500** per ``Experiment.step`` call: the thread hand-off and the progress
+  report happen 100 times per run, not 50,000 times.
+- **The engine's own choices** (measured in ``bench_engine``): written-out forward/backward without
+  autograd, preallocated buffers filled with ``index_select``, pre-shuffled index tensors, a lean SGD.
+- **Not done**: fusing both twins' first-layer matrix products (same minibatch, so one
+  ``(60, 784) @ (784, 200)`` instead of two ``(784, 100)``) halves the calls of the dominant kernel
+  but needs both twins in one thread, giving up the two threads; ``torch.compile`` needs a C++
+  toolchain at run time and a warm-up per process. Neither was measured.
+
+The profile: the time is in ``torch.mm``/``addmm`` (the 784-wide first layer, forward and its weight
+gradient), i.e. at the compute floor; Python overhead is the remainder of ``train_step``.
+"""
 
 
 def _bare_net(bn: bool) -> nn.Sequential:
@@ -230,8 +253,8 @@ def run() -> list[dict]:
          "goal": "≤ 50 ms", "met": statistics.median(total) <= 50,
          "notes": "plus ui.chart_bridge figure_payload + encode per figure"},
     ]  # fmt: skip
-    NOTES = (
-        "Where the time of a recorded run goes (cProfile, both twins in one thread, "
+    NOTES = TRIED + (
+        "\nWhere the time of a recorded run goes (cProfile, both twins in one thread, "
         f"{max(500, SHORT_STEPS // 5):,} steps, top functions by own time):\n\n```\n"
         + profile_text(max(500, SHORT_STEPS // 5))
         + "\n```\n"
