@@ -111,7 +111,7 @@ def _layout_keys(k: int) -> tuple[str, str]:
 
 
 # -- figures ----------------------------------------------------------------------------------------------
-def curves_figure(snap: Snapshot, height: int = 330) -> Figure:
+def curves_figure(snap: Snapshot, height: int = 360) -> Figure:
     """Training loss (log scale) and test accuracy of both twins, LR changes marked."""
     doms = _domains(2)
     data = []
@@ -135,6 +135,8 @@ def curves_figure(snap: Snapshot, height: int = 330) -> Figure:
     ]
     layout = _layout(
         height,
+        legend={"orientation": "h", "y": -0.3, "x": 0},
+        margin={"l": 60, "r": 20, "t": 40, "b": 80},
         xaxis=_axis("training step", domain=doms[0]),
         yaxis=_axis("cross-entropy", type="log", dtick="D2"),
         xaxis2=_axis("training step", domain=doms[1]),
@@ -240,9 +242,9 @@ def current_histogram_figure(snap: Snapshot, twins: Sequence[str], height: int =
                  "legendgroup": name, "showlegend": k == 0}
             )  # fmt: skip
         xk, yk = _layout_keys(k)
-        layout[xk] = _axis("value", domain=doms[k], anchor=ya)
+        layout[xk] = _axis("", domain=doms[k], anchor=ya)  # the panel title says what x is
         layout[yk] = _axis("share" if k == 0 else "", anchor=xa, tickformat=".0%")
-        notes.append(_panel_title(f"layer {k + 1} now", doms[k]))
+        notes.append(_panel_title(f"layer {k + 1}", doms[k]))
     layout["annotations"] = notes
     return {"data": data, "layout": layout}
 

@@ -21,10 +21,8 @@ from tests.e2e import harness  # noqa: E402
 
 def _play_live_lab(page) -> None:
     """Press play and let both twins train for a while, so the charts have history."""
-    play = page.get_by_role("button", name="Play")
-    if play.count():
-        play.first.click()
-        time.sleep(12)
+    page.locator(".st-key-lab_play [data-testid^=stBaseButton]").first.click()
+    time.sleep(20)
 
 
 MAX_HEIGHT = 2600  # px: a whole page, short of a scroll of thumbnails

@@ -156,8 +156,18 @@ def network_changes(lab: LabSession) -> None:
 
 
 # -- the live part ------------------------------------------------------------------------------------------
+# While a fragment reruns, Streamlit fades the elements it has not redrawn yet and animates a
+# "running" badge. At 2 Hz on a busy server that reads as flicker on a projector: the old frame
+# stays at full strength until the new one replaces it.
+STEADY_CSS = """<style>
+.stMain [data-stale="true"] { opacity: 1 !important; transition: none !important; }
+[data-testid="stStatusWidget"] { visibility: hidden; }
+</style>"""
+
+
 def render_live(lab: LabSession) -> None:
     """Status line and charts, refreshed in place while the run trains (or waits for a slot)."""
+    st.html(STEADY_CSS)
     interval = REFRESH_S if lab.training else WAITING_REFRESH_S if lab.wants_to_train else None
     st.fragment(run_every=interval)(_live_body)()
 
