@@ -79,7 +79,9 @@ def _accuracy_parts(result: Figure1Result, xa: str, ya: str) -> tuple[list[dict]
         for twin, label in TWIN_LABELS.items()
     ]
     y_axis = _axis("test accuracy", range=accuracy_range(result), tickformat=".0%")
-    return traces, _x_axis(result), y_axis, "(a) Test accuracy"
+    # The title's second line is the legend: a legend box would cover a short run's low curve.
+    key = " · ".join(_colored(TWIN_LABELS[t], TWIN_COLORS[t]) for t in TWIN_LABELS)
+    return traces, _x_axis(result), y_axis, f"(a) Test accuracy<br>{_small(key)}"
 
 
 def _percentile_parts(
@@ -105,7 +107,8 @@ def _percentile_parts(
     ]  # fmt: skip
     panel = "(b)" if twin == "plain" else "(c)"
     label = TWIN_LABELS[twin]
-    title = f"{panel} {label[0].upper()}{label[1:]}: input to a sigmoid"
+    key = _small(f"{q_lo}, {q_mid} (bold), {q_hi} percentiles")
+    title = f"{panel} {label[0].upper()}{label[1:]}: input to a sigmoid<br>{key}"
     y_axis = _axis(f"last hidden layer, unit {result.unit}", range=y_range)
     return traces, _x_axis(result), y_axis, title
 
@@ -124,7 +127,7 @@ def _parts(result: Figure1Result) -> dict[str, tuple[list[dict], dict, dict, str
 
 def accuracy_figure(result: Figure1Result, height: int = PANEL_HEIGHT) -> Figure:
     """Panel (a): test accuracy vs training step, one line per twin."""
-    return _single(*_accuracy_parts(result, "x", "y"), height, legend=True)
+    return _single(*_accuracy_parts(result, "x", "y"), height)
 
 
 def percentile_figure(
@@ -139,20 +142,17 @@ def percentile_figure(
 
 def panels(result: Figure1Result, height: int = PANEL_HEIGHT) -> dict[str, Figure]:
     """``{"accuracy": (a), "plain": (b), "bn": (c)}`` as three figures with a shared (b, c) range."""
-    return {
-        key: _single(*parts, height, legend=key == "accuracy")
-        for key, parts in _parts(result).items()
-    }
+    return {key: _single(*parts, height) for key, parts in _parts(result).items()}
 
 
 def figure1(result: Figure1Result, title: str | None = None, height: int = 430) -> Figure:
     """The three panels side by side in one figure (the HTML and PNG of the CLI)."""
     doms = _domains(3)
     data, notes, layout = [], [], {}
-    for k, (key, (traces, x_axis, y_axis, text)) in enumerate(_parts(result).items()):
+    for k, (traces, x_axis, y_axis, text) in enumerate(_parts(result).values()):
         xa, ya = ("x", "y") if k == 0 else (f"x{k + 1}", f"y{k + 1}")
         for trace in traces:
-            data.append({**trace, "xaxis": xa, "yaxis": ya, "showlegend": key == "accuracy"})
+            data.append({**trace, "xaxis": xa, "yaxis": ya, "showlegend": False})
         layout["xaxis" if k == 0 else f"xaxis{k + 1}"] = {**x_axis, "domain": doms[k], "anchor": ya}
         layout["yaxis" if k == 0 else f"yaxis{k + 1}"] = {**y_axis, "anchor": xa}
         notes.append(_title(text, doms[k]))
@@ -167,17 +167,9 @@ def figure1(result: Figure1Result, title: str | None = None, height: int = 430) 
             **_base_layout(height),
             **layout,
             "title": {"text": title or "Ioffe & Szegedy (2015), Figure 1 — reproduced", "x": 0.01},
-            "margin": {"l": 60, "r": 20, "t": 80, "b": 95},
+            "margin": {"l": 60, "r": 20, "t": 100, "b": 95},
             "annotations": notes,
-            # Inside panel (a), bottom right: below the curves, which live near 100%.
-            "legend": {
-                "x": doms[0][1] - 0.01,
-                "xanchor": "right",
-                "y": 0.04,
-                "yanchor": "bottom",
-                "bgcolor": "rgba(255,255,255,0.8)",
-            },  # fmt: skip
-            "showlegend": True,
+            "showlegend": False,
         },
     }
 
@@ -204,19 +196,15 @@ def _base_layout(height: int) -> dict:
     }
 
 
-def _single(
-    traces: list[dict], x_axis: dict, y_axis: dict, text: str, height: int, legend: bool = False
-) -> Figure:
+def _single(traces: list[dict], x_axis: dict, y_axis: dict, text: str, height: int) -> Figure:
     layout = {
         **_base_layout(height),
-        "margin": {"l": 60, "r": 15, "t": 40, "b": 50},
+        "margin": {"l": 60, "r": 15, "t": 60, "b": 50},  # t: two title lines
         "xaxis": x_axis,
         "yaxis": y_axis,
         "annotations": [_title(text, [0, 1])],
-        "showlegend": legend,
-        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 0.02, "yanchor": "bottom",
-                   "bgcolor": "rgba(255,255,255,0.7)"},
-    }  # fmt: skip
+        "showlegend": False,
+    }
     return {"data": traces, "layout": layout}
 
 
@@ -237,6 +225,14 @@ def _title(text: str, x_domain: list[float]) -> dict:
 def _domains(n: int, gap: float = 0.07) -> list[list[float]]:
     width = (1 - gap * (n - 1)) / n
     return [[k * (width + gap), k * (width + gap) + width] for k in range(n)]
+
+
+def _small(text: str) -> str:
+    return f"<span style='font-size:12px;font-weight:normal'>{text}</span>"
+
+
+def _colored(text: str, color: str) -> str:
+    return f"<span style='color:{color}'>{text}</span>"
 
 
 def _alpha(hex_color: str, alpha: float) -> str:

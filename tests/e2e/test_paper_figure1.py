@@ -1,0 +1,43 @@
+"""The Figure 1 page in a real browser: the shipped panels at once; a short live run streams and ends."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e import harness
+
+STATIC_PLOTS = "[data-testid=stPlotlyChart] .main-svg"
+LIVE_PLOTS = ".bnviz-live-chart .bnviz-plot .main-svg"
+
+
+def test_shows_the_three_panels_at_once(open_app):
+    page = open_app("paper-figure1")
+    # Drawn from the shipped result: no training, so they are there within seconds.
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{STATIC_PLOTS}').length >= 3", timeout=15_000
+    )
+    for title in ("(a) Test accuracy", "(b) Without BN", "(c) With BN"):
+        assert page.locator(".main-svg").get_by_text(title).count() >= 1, title
+    assert page.get_by_text("internal covariate shift").count() >= 1
+    assert page.get_by_role("button", name="Stop").is_disabled()
+
+
+def test_run_it_live_shows_progress_and_finishes(open_app):
+    page = open_app("paper-figure1")
+    # The shortest run: the slider's first option (keyboard Home on its thumb).
+    page.get_by_role("slider").first.focus()
+    page.keyboard.press("Home")
+    harness.wait_for_app(page)
+    page.get_by_role("button", name="Run it live").click()
+    progress = page.locator("[data-testid=stProgress]")
+    progress.first.wait_for(timeout=60_000)
+    assert re.search(r"Step [\d,]+ of 500", progress.first.inner_text())
+    # The panels stream in through the chart bridge while the run trains, then it finishes.
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{LIVE_PLOTS}').length >= 3", timeout=120_000
+    )
+    page.get_by_text("Step 500 of 500").wait_for(timeout=180_000)
+    page.get_by_text(re.compile(r"^Done after 500 steps")).wait_for(timeout=30_000)
+    harness.wait_for_app(page)
+    assert harness.exceptions_on(page) == []
+    assert page.get_by_role("button", name="Run it live").is_enabled()

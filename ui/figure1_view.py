@@ -1,0 +1,185 @@
+"""The Figure 1 page's Streamlit glue: the shipped result at once, and a live rerun on request.
+
+- **Shipped**: ``bnviz/data/figure1.npz`` (the full 50,000-step run, made by
+  ``python -m bnviz.figure1 --ship``) is read once per process with numpy alone; every visitor sees
+  the three panels without a single training step or a torch import.
+- **Live**: "Run it live" starts a :class:`bnviz.figure1.Figure1Job` in a background thread. It is
+  registered in the server-wide :class:`bnviz.sessions.SessionRegistry` under its own key, so it
+  takes one of the ``max_training`` slots (or is refused with a message when none is free), is paused
+  when its tab stops polling, and is stopped when the tab closes. An ``st.fragment`` polls it twice a
+  second and streams the growing panels through the chart bridge (updated in place, no flicker).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from bnviz.figure1_plots import panels
+from bnviz.figure1_result import RESULT_PATH, Figure1Result
+from bnviz.plots import TWIN_LABELS
+from ui.chart_bridge import live_chart
+from ui.lab_session import registry, session_id
+
+REFRESH_S = 0.5  # 2 Hz while a live run trains
+LIVE_STEPS = [500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000]  # bounded: at most the paper's
+DEFAULT_LIVE_STEPS = 5_000  # about half a minute on a quiet 2-core server
+PANEL_NAMES = {"accuracy": "(a)", "plain": "(b)", "bn": "(c)"}
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_result() -> Figure1Result | None:
+    """The precomputed full run (None if the file is missing: the page then says so)."""
+    return Figure1Result.load(RESULT_PATH) if RESULT_PATH.exists() else None
+
+
+def captions(result: Figure1Result) -> dict[str, str]:
+    """What to see in each panel, with this result's numbers."""
+    plain, bn = result.final_accuracy("plain"), result.final_accuracy("bn")
+    eval_size, probe = result.meta.get("eval_size", 2000), result.meta.get("probe_size", 256)
+    return {
+        "accuracy": (
+            f"Test accuracy on {eval_size:,} held-out digits. With batch norm the network learns "
+            f"faster and ends higher: **{bn:.1%}** vs **{plain:.1%}** without, after "
+            f"{result.steps_done:,} steps."
+        ),
+        "plain": (
+            f"Without BN: the 15th, 50th (bold) and 85th percentiles of the input to one sigmoid "
+            f"of the last hidden layer (unit {result.unit}), over {probe} fixed test digits. The "
+            f"distribution **drifts**: its centre and spread keep changing as the layers below "
+            f"learn, so this layer chases a moving target — internal covariate shift."
+        ),
+        "bn": (
+            "With BN: the same unit's input (γ x̂ + β) **stays put**, centred with a steady "
+            "spread, however the layers below change. Same y axis as (b)."
+        ),
+    }
+
+
+def render_panels(result: Figure1Result, live: bool = False) -> None:
+    """The three panels side by side with their captions; ``live`` streams them in place."""
+    figs, notes = panels(result), captions(result)
+    for column, (key, fig) in zip(st.columns(3), figs.items(), strict=True):
+        with column:
+            if live:
+                live_chart(fig, key=f"f1_live_{key}")
+            else:
+                # theme=None: the figure's own look, the same as the live panels below.
+                st.plotly_chart(fig, key=f"f1_{key}", theme=None, config={"displaylogo": False})
+            st.caption(notes[key])
+
+
+def setup_text(result: Figure1Result) -> str:
+    meta = result.meta
+    return (
+        f"**Setup** (the paper's §4.1): MNIST, 3 fully connected hidden layers × 100 sigmoid units, "
+        f"weights from a small Gaussian, batch 60, {result.total_steps:,} steps; the twin with BN "
+        f"normalizes every hidden layer. Both twins start from the same weights and see the same "
+        f"mini-batches. **Our choices** (the paper does not state them): plain SGD without "
+        f"momentum, learning rate {meta.get('lr', 0.5):g}, weights from "
+        f"N(0, {meta.get('init_std', 0.05):g}²)."
+    )
+
+
+def provenance_text(result: Figure1Result) -> str:
+    meta = result.meta
+    parts = [
+        f"`{meta['command']}`" if "command" in meta else None,
+        f"on {meta['date']}" if "date" in meta else None,
+        f"commit {meta['git_commit']}" if "git_commit" in meta else None,
+        f"{meta['machine']}" if "machine" in meta else None,
+        f"{meta['wall_seconds']:.0f} s wall" if "wall_seconds" in meta else None,
+        f"torch {meta['torch']}" if "torch" in meta else None,
+    ]
+    return "Made with " + " · ".join(p for p in parts if p) + "."
+
+
+# -- the live rerun ------------------------------------------------------------------------------------
+
+
+def _key() -> str:
+    return f"{session_id()}:figure1"  # its own registry entry, next to the session's live lab
+
+
+class _Handle:
+    def __init__(self, key: str):
+        self.key = key
+
+
+def _release(handle: _Handle) -> None:
+    registry().release(handle.key)
+
+
+@st.cache_resource(scope="session", on_release=_release, show_spinner=False)
+def _session_handle(key: str) -> _Handle:
+    """Released by Streamlit when the tab closes: the live run is paused, then stopped."""
+    return _Handle(key)
+
+
+def current_job():
+    """This session's live job (finished or not), or None."""
+    lab = registry().get(_key())
+    return lab.runner if lab is not None and lab.released_at is None else None
+
+
+def start_live(steps: int) -> None:
+    """Button callback: start a fresh live run of ``steps``, if a training slot is free."""
+    from bnviz.engine import configure_torch_threads  # torch only when someone asks for training
+    from bnviz.figure1 import Figure1Job
+
+    configure_torch_threads(1)  # process-wide, as the live lab sets it: one thread per twin
+    reg, key = registry(), _key()
+    _session_handle(key)
+    job = Figure1Job(steps)
+    # get_or_create also revives an entry released by a websocket blip, so the sweep spares it.
+    if reg.get_or_create(key, lambda: job).runner is not job:
+        reg.replace_runner(key, job)  # stops the previous live run of this session
+    if not reg.play(key):
+        reg.pause(key)  # refused: do not wait for a slot behind the lecturer's back
+        st.session_state.f1_notice = (
+            f"All {reg.max_training} training slots on this server are in use right now. The "
+            "shipped figure above is the full run; try the live run again in a minute."
+        )
+
+
+def stop_live() -> None:
+    lab = registry().get(_key())
+    if lab is not None:
+        registry().pause(_key())
+        lab.runner.stop()
+
+
+def render_live() -> None:
+    """The live run's progress and panels; refreshes itself while the run trains."""
+    job = current_job()
+    running = job is not None and job.is_running
+    st.fragment(run_every=REFRESH_S if running else None)(_live_body)()
+
+
+def _live_body() -> None:
+    reg = registry()
+    lab = reg.touch(_key())
+    if lab is None:
+        return
+    job = lab.runner
+    if job.error is not None:
+        st.error(f"The live run failed: {job.error}")
+        return
+    done, total = job.steps_done, job.steps
+    eta = job.eta_seconds
+    eta_text = "" if eta is None or job.finished else f" · ETA {int(eta) // 60}:{int(eta) % 60:02d}"
+    state = "finished" if job.finished else "training" if job.is_running else "stopped"
+    st.progress(
+        done / total,
+        text=f"Step {done:,} of {total:,} · {state} · {job.steps_per_second:,.0f} steps/s{eta_text}",
+    )
+    result = job.result()
+    if result is not None and len(result.steps):
+        render_panels(result, live=True)
+        if job.finished:
+            st.success(
+                f"Done after {done:,} steps: test accuracy {result.final_accuracy('bn'):.1%} "
+                f"{TWIN_LABELS['bn']}, {result.final_accuracy('plain'):.1%} {TWIN_LABELS['plain']}."
+            )
+    if lab.training and (job.finished or not job.is_running):
+        reg.pause(_key())  # give the slot back
+        st.rerun(scope="app")  # redraw the page without the timer
