@@ -41,3 +41,18 @@ def test_run_it_live_shows_progress_and_finishes(open_app):
     harness.wait_for_app(page)
     assert harness.exceptions_on(page) == []
     assert page.get_by_role("button", name="Run it live").is_enabled()
+
+
+def test_cli_png_is_the_html_figure_drawn_by_chromium(tmp_path):
+    from bnviz.figure1_export import FIGURE_WIDTH, write_all
+    from bnviz.figure1_result import Figure1Result
+
+    written = write_all(Figure1Result.load(), tmp_path)
+    png = tmp_path / "figure1.png"
+    assert png in written
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    # The plot div at device scale 1.5: the three panels side by side, not a blank page.
+    assert width == int(FIGURE_WIDTH * 1.5) and 500 < height < 900
+    assert len(data) > 50_000
