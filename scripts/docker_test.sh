@@ -115,7 +115,8 @@ PYTHON=$PY bash docker/build_base.sh "$BASE_TAG" "$CACHE"
 # --- 3. torch wheel on a loopback index -----------------------------------------------------------
 torch_pin=$(grep -E '^torch==' requirements.txt) || fail "requirements.txt pins no torch==<version>"
 torch_version=${torch_pin#torch==}
-wheel=$(find "$CACHE/wheels" -name "torch-$torch_version[+-]*.whl" 2>/dev/null | head -1)
+mkdir -p "$CACHE/wheels"
+wheel=$(find "$CACHE/wheels" -name "torch-$torch_version[+-]*.whl" | head -1)
 if [ -z "$wheel" ]; then
   log "pip download --no-deps $torch_pin"
   "$PY" -m pip download -q --no-deps "$torch_pin" -d "$CACHE/wheels"
