@@ -251,43 +251,37 @@ def current_histogram_figure(snap: Snapshot, twins: Sequence[str], height: int =
 
 def saturation_figure(snap: Snapshot, twins: Sequence[str], height: int = 300) -> Figure:
     """Fraction of saturated units per layer over training (dash style = layer)."""
-    data = []
-    for name in twins:
-        for ls in snap.twins[name].layers:
-            data.append(
-                {"type": "scatter", "mode": "lines", "x": ls.steps, "y": ls.saturated,
-                 "name": f"{TWIN_LABELS[name]}, layer {ls.index + 1}", "legendgroup": name,
-                 "line": {"color": TWIN_COLORS[name], "width": 2,
-                          "dash": LAYER_DASH[ls.index % len(LAYER_DASH)]}}
-            )  # fmt: skip
     shapes, notes = _lr_marks(snap, ["x"])
-    layout = _layout(
-        height,
-        xaxis=_axis("training step"),
-        yaxis=_axis("saturated", range=[0, 1.02], tickformat=".0%"),
-        shapes=shapes,
-        annotations=notes,
-        legend={"orientation": "v", "x": 1.01, "y": 1},
-        margin={"l": 60, "r": 10, "t": 20, "b": 50},
-    )
-    return {"data": data, "layout": layout}
+    fig = _per_layer_lines(snap, twins, "saturated", height, "saturated")
+    fig["layout"]["yaxis"].update(range=[0, 1.02], tickformat=".0%")
+    fig["layout"].update(shapes=shapes, annotations=notes)
+    return fig
 
 
 def update_ratio_figure(snap: Snapshot, twins: Sequence[str], height: int = 300) -> Figure:
     """Per layer, ||ΔW|| / ||W|| of each optimizer step (log scale): how fast each layer moves."""
-    data = []
-    for name in twins:
-        for ls in snap.twins[name].layers:
-            data.append(
-                {"type": "scatter", "mode": "lines", "x": ls.steps, "y": ls.update_ratio,
-                 "name": f"{TWIN_LABELS[name]}, layer {ls.index + 1}", "legendgroup": name,
-                 "line": {"color": TWIN_COLORS[name], "width": 2,
-                          "dash": LAYER_DASH[ls.index % len(LAYER_DASH)]}}
-            )  # fmt: skip
+    fig = _per_layer_lines(snap, twins, "update_ratio", height, "update : weight")
+    fig["layout"]["yaxis"].update(type="log", exponentformat="power")
+    return fig
+
+
+def _per_layer_lines(
+    snap: Snapshot, twins: Sequence[str], field: str, height: int, y_title: str
+) -> Figure:
+    """One line per (twin, layer) of the ``LayerSnapshot`` series ``field``: colour = twin, dash =
+    layer, legend on the right."""
+    data = [
+        {"type": "scatter", "mode": "lines", "x": ls.steps, "y": getattr(ls, field),
+         "name": f"{TWIN_LABELS[name]}, layer {ls.index + 1}", "legendgroup": name,
+         "line": {"color": TWIN_COLORS[name], "width": 2,
+                  "dash": LAYER_DASH[ls.index % len(LAYER_DASH)]}}
+        for name in twins
+        for ls in snap.twins[name].layers
+    ]  # fmt: skip
     layout = _layout(
         height,
         xaxis=_axis("training step"),
-        yaxis=_axis("update : weight", type="log", exponentformat="power"),
+        yaxis=_axis(y_title),
         legend={"orientation": "v", "x": 1.01, "y": 1},
         margin={"l": 60, "r": 10, "t": 20, "b": 50},
     )
