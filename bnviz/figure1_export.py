@@ -15,6 +15,7 @@ import platform
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -46,7 +47,15 @@ def write_png(html: Path, path: Path, scale: float = 1.5) -> Path:
     """Screenshot the plot of ``html`` (from :func:`write_html`) into ``path``.
 
     Raises ``RuntimeError`` naming what is missing when Playwright or Chromium is not available.
+    Works from any caller: Playwright's sync API refuses to start in a thread that already runs an
+    event loop (Jupyter, or another sync Playwright), so the browser is driven from a thread of its
+    own.
     """
+    with ThreadPoolExecutor(1, thread_name_prefix="bnviz-png") as pool:
+        return pool.submit(_write_png, html, path, scale).result()
+
+
+def _write_png(html: Path, path: Path, scale: float) -> Path:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
