@@ -73,6 +73,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+port_is_free() { "$PY" -c 'import socket, sys; socket.socket().bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null; }
 free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 wait_healthy() { # container-id timeout-seconds
@@ -140,7 +141,9 @@ digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
 href = f"../../{urllib.parse.quote(wheel.name)}#sha256={digest}"
 index.write_text(f'<!DOCTYPE html>\n<html><body><a href="{href}">{wheel.name}</a></body></html>\n')
 EOF
-index_port=$(free_port)
+# A fixed port when it is free: TORCH_INDEX_URL is part of Docker's cache key for the venv layer.
+index_port=${BNVIZ_TORCH_INDEX_PORT:-38501}
+port_is_free "$index_port" || index_port=$(free_port)
 "$PY" -m http.server --bind 127.0.0.1 --directory "$CACHE/index" "$index_port" \
   >"$CACHE/index.log" 2>&1 &
 index_pid=$!
