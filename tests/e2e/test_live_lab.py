@@ -33,8 +33,8 @@ def wait_until(predicate, timeout: float = 30.0, what: str = "condition"):
 
 
 def press_play(page) -> None:
-    page.locator(".st-key-lab_play [data-testid^=stBaseButton]").click()
-    page.locator(".st-key-lab_play [data-testid^=stBaseButton]", has_text="Pause").wait_for()
+    page.locator(".st-key-lab_play [data-testid^=stBaseButton]").first.click()
+    page.locator(".st-key-lab_play [data-testid^=stBaseButton]", has_text="Pause").first.wait_for()
 
 
 def plot_div(page, key: str):
@@ -49,8 +49,13 @@ def test_play_makes_the_step_counter_rise(open_app):
     first = wait_until(lambda: current_step(page) > 0, what="training to start")
     wait_until(lambda: current_step(page) > first, what="the step counter to rise again")
     assert "training" in status_text(page)
-    page.locator(".st-key-lab_play [data-testid^=stBaseButton]").click()  # pause
-    page.locator(".st-key-lab_play [data-testid^=stBaseButton]", has_text="Play").wait_for()
+    play = page.locator(".st-key-lab_play [data-testid^=stBaseButton]").first
+    play.click()  # pause
+    wait_until(lambda: "paused" in status_text(page), what="the run to pause")
+    paused_at = current_step(page)
+    page.locator(".st-key-lab_play [data-testid^=stBaseButton]", has_text="Play").first.wait_for()
+    time.sleep(1.5)
+    assert current_step(page) == paused_at  # pausing stops stepping
 
 
 def test_lr_slider_shows_new_lr_and_marks_the_loss_chart(open_app):

@@ -25,8 +25,14 @@ def test_shows_the_three_panels_at_once(open_app):
 def test_run_it_live_shows_progress_and_finishes(open_app):
     page = open_app("paper-figure1")
     # The shortest run: the slider's first option (keyboard Home on its thumb).
-    page.get_by_role("slider").first.focus()
+    thumb = page.locator(".st-key-f1_steps input[type=range]")
+    thumb.focus()
     page.keyboard.press("Home")
+    page.wait_for_function(
+        "() => document.querySelector('.st-key-f1_steps input[type=range]')"
+        ".getAttribute('aria-valuetext') === '500'"
+    )
+    page.wait_for_timeout(1000)  # the slider commits its value, then the page reruns with it
     harness.wait_for_app(page)
     page.get_by_role("button", name="Run it live").click()
     progress = page.locator("[data-testid=stProgress]")
