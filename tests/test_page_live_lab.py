@@ -92,3 +92,23 @@ def test_network_change_after_training_asks_first():
     next(b for b in at.button if b.label == "Keep current").click().run()
     assert at.selectbox(key="cfg_activation").value == "sigmoid"
     assert not any("new run" in w.value for w in at.warning)
+
+
+def test_play_over_the_server_cap_says_so_and_does_not_hang(monkeypatch):
+    from tests.test_sessions import FakeRunner
+    from ui.lab_session import registry
+
+    st.cache_resource.clear()  # a fresh registry that reads the cap below
+    monkeypatch.setenv("BNVIZ_MAX_TRAINING_RUNS", "1")
+    at = run({"dataset": "moons", "hidden": "8,8"})
+    reg = registry()  # the same process-wide registry the page uses
+    reg.get_or_create("another-student", FakeRunner)
+    assert reg.play("another-student")  # takes the only slot
+    at.button(key="lab_play").click().run()
+    assert not at.exception
+    assert any("training slots on this server are in use" in i.value for i in at.info)
+    assert any("waiting for a free slot" in m.value for m in at.markdown)
+    # The other student pauses: this run gets the slot on its next poll.
+    reg.pause("another-student")
+    at.run()
+    assert any("· training ·" in m.value for m in at.markdown)
