@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bnviz.plots import TWIN_COLORS, TWIN_LABELS
+from bnviz.plots import FONT, TWIN_COLORS, TWIN_LABELS, axis, domains, panel_title
 
 if TYPE_CHECKING:
     from bnviz.figure1 import Figure1Result
@@ -30,8 +30,6 @@ Figure = dict[str, Any]
 PANEL_HEIGHT = 340  # px: the three panels fit one laptop-projector row
 ACCURACY_FLOOR = 0.7  # the paper's axis starts at 0.7; lower only when the data goes lower
 UIREVISION = "figure1"  # constant: a growing chart keeps the user's zoom
-FONT = {"family": "Source Sans Pro, sans-serif", "size": 14}
-GRID = "#e6e6e6"
 PANEL_KEYS = ("accuracy", "plain", "bn")
 
 
@@ -78,10 +76,10 @@ def _accuracy_parts(result: Figure1Result, xa: str, ya: str) -> tuple[list[dict]
         }
         for twin, label in TWIN_LABELS.items()
     ]
-    y_axis = _axis("test accuracy", range=accuracy_range(result), tickformat=".0%")
+    y_axis = axis("test accuracy", range=accuracy_range(result), tickformat=".0%")
     # The title's second line is the legend: a legend box would cover a short run's low curve.
     key = " · ".join(_colored(TWIN_LABELS[t], TWIN_COLORS[t]) for t in TWIN_LABELS)
-    return traces, _x_axis(result), y_axis, f"(a) Test accuracy<br>{_small(key)}"
+    return traces, _xaxis(result), y_axis, f"(a) Test accuracy<br>{_small(key)}"
 
 
 def _percentile_parts(
@@ -109,8 +107,8 @@ def _percentile_parts(
     label = TWIN_LABELS[twin]
     key = _small(f"{q_lo}, {q_mid} (bold), {q_hi} percentiles")
     title = f"{panel} {label[0].upper()}{label[1:]}: input to a sigmoid<br>{key}"
-    y_axis = _axis(f"last hidden layer, unit {result.unit}", range=y_range)
-    return traces, _x_axis(result), y_axis, title
+    y_axis = axis(f"last hidden layer, unit {result.unit}", range=y_range)
+    return traces, _xaxis(result), y_axis, title
 
 
 def _parts(result: Figure1Result) -> dict[str, tuple[list[dict], dict, dict, str]]:
@@ -147,7 +145,7 @@ def panels(result: Figure1Result, height: int = PANEL_HEIGHT) -> dict[str, Figur
 
 def figure1(result: Figure1Result, title: str | None = None, height: int = 430) -> Figure:
     """The three panels side by side in one figure (the HTML and PNG of the CLI)."""
-    doms = _domains(3)
+    doms = domains(3, gap=0.07)
     data, notes, layout = [], [], {}
     for k, (traces, x_axis, y_axis, text) in enumerate(_parts(result).values()):
         xa, ya = ("x", "y") if k == 0 else (f"x{k + 1}", f"y{k + 1}")
@@ -155,7 +153,7 @@ def figure1(result: Figure1Result, title: str | None = None, height: int = 430) 
             data.append({**trace, "xaxis": xa, "yaxis": ya, "showlegend": False})
         layout["xaxis" if k == 0 else f"xaxis{k + 1}"] = {**x_axis, "domain": doms[k], "anchor": ya}
         layout["yaxis" if k == 0 else f"yaxis{k + 1}"] = {**y_axis, "anchor": xa}
-        notes.append(_title(text, doms[k]))
+        notes.append(panel_title(text, doms[k]))
     subtitle = result.describe()
     notes.append(
         {"text": subtitle, "x": 0, "y": -0.22, "xref": "paper", "yref": "paper",
@@ -177,13 +175,9 @@ def figure1(result: Figure1Result, title: str | None = None, height: int = 430) 
 # -- helpers -----------------------------------------------------------------------------------------
 
 
-def _x_axis(result: Figure1Result) -> dict:
+def _xaxis(result: Figure1Result) -> dict:
     # A little past the end so the last point is not cut by the frame.
-    return _axis("training step", range=[0, result.total_steps * 1.01], tickformat="~s")
-
-
-def _axis(title: str, **kw) -> dict:
-    return {"title": {"text": title}, "gridcolor": GRID, "zeroline": False, **kw}
+    return axis("training step", range=[0, result.total_steps * 1.01], tickformat="~s")
 
 
 def _base_layout(height: int) -> dict:
@@ -202,29 +196,10 @@ def _single(traces: list[dict], x_axis: dict, y_axis: dict, text: str, height: i
         "margin": {"l": 60, "r": 15, "t": 60, "b": 50},  # t: two title lines
         "xaxis": x_axis,
         "yaxis": y_axis,
-        "annotations": [_title(text, [0, 1])],
+        "annotations": [panel_title(text, [0, 1])],
         "showlegend": False,
     }
     return {"data": traces, "layout": layout}
-
-
-def _title(text: str, x_domain: list[float]) -> dict:
-    return {
-        "text": f"<b>{text}</b>",
-        "x": (x_domain[0] + x_domain[1]) / 2,
-        "y": 1.0,
-        "xref": "paper",
-        "yref": "paper",
-        "xanchor": "center",
-        "yanchor": "bottom",
-        "showarrow": False,
-        "font": {"size": 15},
-    }
-
-
-def _domains(n: int, gap: float = 0.07) -> list[list[float]]:
-    width = (1 - gap * (n - 1)) / n
-    return [[k * (width + gap), k * (width + gap) + width] for k in range(n)]
 
 
 def _small(text: str) -> str:

@@ -28,11 +28,11 @@ Figure = dict[str, Any]
 
 
 # -- layout helpers -------------------------------------------------------------------------------------
-def _axis(title: str = "", **kw) -> dict:
+def axis(title: str = "", **kw) -> dict:
     return {"title": {"text": title}, "gridcolor": GRID, "zeroline": False, **kw}
 
 
-def _domains(n: int, gap: float = 0.08) -> list[list[float]]:
+def domains(n: int, gap: float = 0.08) -> list[list[float]]:
     """``n`` equal side-by-side (or stacked) domains in [0, 1] with ``gap`` between them."""
     width = (1 - gap * (n - 1)) / n
     return [[k * (width + gap), k * (width + gap) + width] for k in range(n)]
@@ -50,7 +50,7 @@ def _layout(height: int, **kw) -> dict:
     }
 
 
-def _panel_title(text: str, x_domain: Sequence[float], y: float = 1.0) -> dict:
+def panel_title(text: str, x_domain: Sequence[float], y: float = 1.0) -> dict:
     return {
         "text": f"<b>{text}</b>",
         "x": (x_domain[0] + x_domain[1]) / 2,
@@ -113,7 +113,7 @@ def _layout_keys(k: int) -> tuple[str, str]:
 # -- figures ----------------------------------------------------------------------------------------------
 def curves_figure(snap: Snapshot, height: int = 360) -> Figure:
     """Training loss (log scale) and test accuracy of both twins, LR changes marked."""
-    doms = _domains(2)
+    doms = domains(2)
     data = []
     for name, twin in snap.twins.items():
         style = {"color": TWIN_COLORS[name], "width": 2.5}
@@ -130,17 +130,17 @@ def curves_figure(snap: Snapshot, height: int = 360) -> Figure:
     for twin in snap.twins.values():
         notes += _diverged_notes(twin, "x")
     notes += [
-        _panel_title("Training loss", doms[0]),
-        _panel_title(f"Test accuracy ({snap.eval_size:,} held-out {_examples(snap)})", doms[1]),
+        panel_title("Training loss", doms[0]),
+        panel_title(f"Test accuracy ({snap.eval_size:,} held-out {_examples(snap)})", doms[1]),
     ]
     layout = _layout(
         height,
         legend={"orientation": "h", "y": -0.3, "x": 0},
         margin={"l": 60, "r": 20, "t": 40, "b": 80},
-        xaxis=_axis("training step", domain=doms[0]),
-        yaxis=_axis("cross-entropy", type="log", dtick="D2"),
-        xaxis2=_axis("training step", domain=doms[1]),
-        yaxis2=_axis("accuracy", anchor="x2", range=[0, 1.02], tickformat=".0%"),
+        xaxis=axis("training step", domain=doms[0]),
+        yaxis=axis("cross-entropy", type="log", dtick="D2"),
+        xaxis2=axis("training step", domain=doms[1]),
+        yaxis2=axis("accuracy", anchor="x2", range=[0, 1.02], tickformat=".0%"),
         shapes=shapes,
         annotations=notes,
     )
@@ -155,7 +155,7 @@ def percentile_figure(
     One panel per twin in ``twins``, sharing the y range so the drift compares honestly. ``unit``
     follows the layer's typical unit; otherwise all units of the layer pooled.
     """
-    doms = _domains(len(twins))
+    doms = domains(len(twins))
     data, notes, lo, hi = [], [], np.inf, -np.inf
     for k, name in enumerate(twins):
         ls = snap.twins[name].layers[layer]
@@ -175,15 +175,15 @@ def percentile_figure(
             if finite.size:
                 lo, hi = min(lo, finite.min()), max(hi, finite.max())
         what = f"unit {ls.typical_unit}" if unit else "all units"
-        notes.append(_panel_title(f"{TWIN_LABELS[name]} — layer {ls.index + 1}, {what}", doms[k]))
+        notes.append(panel_title(f"{TWIN_LABELS[name]} — layer {ls.index + 1}, {what}", doms[k]))
     pad = 0.1 * (hi - lo) if np.isfinite(hi - lo) and hi > lo else 1.0
     y_range = [lo - pad, hi + pad] if np.isfinite(lo) else None
     layout = _layout(height, annotations=notes, showlegend=False)
     for k in range(len(twins)):
         xk, yk = _layout_keys(k)
         xa, _ = _axis_ids(k)
-        layout[xk] = _axis("training step", domain=doms[k], anchor=_axis_ids(k)[1])
-        layout[yk] = _axis("input to the nonlinearity" if k == 0 else "", anchor=xa, range=y_range)
+        layout[xk] = axis("training step", domain=doms[k], anchor=_axis_ids(k)[1])
+        layout[yk] = axis("input to the nonlinearity" if k == 0 else "", anchor=xa, range=y_range)
     return {"data": data, "layout": layout}
 
 
@@ -197,7 +197,7 @@ def histogram_heatmap_figure(
     """
     layers = snap.twins[twin].layers
     n = len(layers)
-    doms = _domains(n, gap=0.05)
+    doms = domains(n, gap=0.05)
     centers = (snap.hist_edges[:-1] + snap.hist_edges[1:]) / 2
     data, notes, layout = [], [], _layout(height or 300, showlegend=False)
     for k, ls in enumerate(layers):
@@ -212,9 +212,9 @@ def histogram_heatmap_figure(
              "hovertemplate": "step %{x}<br>value %{y:.2f}<br>share %{z:.1%}<extra></extra>"}
         )  # fmt: skip
         xk, yk = _layout_keys(k)
-        layout[xk] = _axis("training step", domain=doms[k], anchor=ya)
-        layout[yk] = _axis("value" if k == 0 else "", anchor=xa, range=[centers[0], centers[-1]])
-        notes.append(_panel_title(f"layer {ls.index + 1}", doms[k]))
+        layout[xk] = axis("training step", domain=doms[k], anchor=ya)
+        layout[yk] = axis("value" if k == 0 else "", anchor=xa, range=[centers[0], centers[-1]])
+        notes.append(panel_title(f"layer {ls.index + 1}", doms[k]))
     layout["annotations"] = notes
     return {"data": data, "layout": layout}
 
@@ -222,7 +222,7 @@ def histogram_heatmap_figure(
 def current_histogram_figure(snap: Snapshot, twins: Sequence[str], height: int = 280) -> Figure:
     """The latest histogram of each layer's nonlinearity input, for each twin in ``twins``."""
     layers = len(snap.twins[twins[0]].layers)
-    doms = _domains(layers, gap=0.05)
+    doms = domains(layers, gap=0.05)
     centers = (snap.hist_edges[:-1] + snap.hist_edges[1:]) / 2
     width = float(snap.hist_edges[1] - snap.hist_edges[0])
     data, notes = [], []
@@ -242,9 +242,9 @@ def current_histogram_figure(snap: Snapshot, twins: Sequence[str], height: int =
                  "legendgroup": name, "showlegend": k == 0}
             )  # fmt: skip
         xk, yk = _layout_keys(k)
-        layout[xk] = _axis("", domain=doms[k], anchor=ya)  # the panel title says what x is
-        layout[yk] = _axis("share" if k == 0 else "", anchor=xa, tickformat=".0%")
-        notes.append(_panel_title(f"layer {k + 1}", doms[k]))
+        layout[xk] = axis("", domain=doms[k], anchor=ya)  # the panel title says what x is
+        layout[yk] = axis("share" if k == 0 else "", anchor=xa, tickformat=".0%")
+        notes.append(panel_title(f"layer {k + 1}", doms[k]))
     layout["annotations"] = notes
     return {"data": data, "layout": layout}
 
@@ -280,8 +280,8 @@ def _per_layer_lines(
     ]  # fmt: skip
     layout = _layout(
         height,
-        xaxis=_axis("training step"),
-        yaxis=_axis(y_title),
+        xaxis=axis("training step"),
+        yaxis=axis(y_title),
         legend={"orientation": "v", "x": 1.01, "y": 1},
         margin={"l": 60, "r": 10, "t": 20, "b": 50},
     )
