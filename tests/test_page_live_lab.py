@@ -112,3 +112,21 @@ def test_play_over_the_server_cap_says_so_and_does_not_hang(monkeypatch):
     reg.pause("another-student")
     at.run()
     assert any("· training ·" in m.value for m in at.markdown)
+
+
+def test_a_failed_run_shows_a_message_and_reset_starts_over():
+    from ui.lab_session import registry
+
+    at = run({"dataset": "moons", "hidden": "8,8"})
+    at.button(key="lab_step").click().run()
+    (lab,) = [registry().get(sid) for sid in list(registry()._sessions)]
+    with lab.runner._cond:  # what the worker does when a step raises
+        lab.runner._fail(RuntimeError("simulated worker failure"))
+    at.run()
+    assert not at.exception
+    assert any("simulated worker failure" in e.value for e in at.error)
+    at.button(key="lab_reset").click().run()
+    assert not at.exception and not at.error
+    assert any("Step 0" in m.value for m in at.markdown)
+    at.button(key="lab_play").click().run()
+    assert not at.exception

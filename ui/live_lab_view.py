@@ -73,8 +73,17 @@ def url_warnings() -> list[str]:
 
 
 # -- controls (callbacks run before the next script run) ------------------------------------------------
-def toggle_play() -> None:
+def _lab() -> LabSession | None:
+    """This session's run, with a fresh runner in place of one that stopped (its worker failed):
+    a control pressed after a failure starts over instead of raising on the page."""
     lab = registry().get(session_id())
+    if lab is not None and lab.runner.is_stopped:
+        start_new_run(current_config())
+    return lab
+
+
+def toggle_play() -> None:
+    lab = _lab()
     if lab is None:
         return
     if lab.wants_to_train:
@@ -84,25 +93,25 @@ def toggle_play() -> None:
 
 
 def step_once(n: int = 10) -> None:
-    lab = registry().get(session_id())
+    lab = _lab()
     if lab is not None and not lab.training:
         lab.runner.step(n, wait=True)
 
 
 def reset_run() -> None:
-    lab = registry().get(session_id())
+    lab = _lab()
     if lab is not None:
         lab.runner.reset()
 
 
 def apply_speed() -> None:
-    lab = registry().get(session_id())
+    lab = _lab()
     if lab is not None:
         lab.runner.set_speed(SPEEDS[st.session_state.lab_speed])
 
 
 def apply_lr() -> None:
-    lab = registry().get(session_id())
+    lab = _lab()
     lr = float(st.session_state.lab_lr)
     if lab is not None:
         lab.runner.set_lr(lr)
