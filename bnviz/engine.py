@@ -39,7 +39,7 @@ import torch
 from bnviz.batches import BatchStream
 from bnviz.config import RunConfig, check_lr
 from bnviz.data import Dataset, load_dataset
-from bnviz.history import MAX_EVENTS, LrEvent, Snapshot, TwinHistory
+from bnviz.history import MAX_EVENTS, LrEvent, Snapshot, TwinHistory, frozen
 from bnviz.model import ACTIVATIONS, Twin, build_twins
 from bnviz.optim import Optimizer, make_optimizer, set_lr
 from bnviz.recording import accuracy, probe_statistics
@@ -254,7 +254,7 @@ class Experiment:
             lr=lr,
             events=events,
             twins=MappingProxyType(twins),
-            hist_edges=_frozen(run.edges.numpy().copy()),
+            hist_edges=frozen(run.edges.numpy().copy()),
             percentiles=PERCENTILES,
             activation=activation.name,
             saturation_rule=activation.saturation_rule,
@@ -338,8 +338,3 @@ def _rate(points: list[tuple[float, int]]) -> float:
         recent = points[-2:]
     (t0, s0), (t1, s1) = recent[0], recent[-1]
     return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a.flags.writeable = False
-    return a

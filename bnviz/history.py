@@ -92,10 +92,10 @@ class Table:
         else:
             steps = steps.copy()
             cols = {name: c.copy() for name, c in cols.items()}
-        return _frozen(steps), {name: _frozen(c) for name, c in cols.items()}
+        return frozen(steps), {name: frozen(c) for name, c in cols.items()}
 
 
-def _frozen(a: np.ndarray) -> np.ndarray:
+def frozen(a: np.ndarray) -> np.ndarray:
     a.flags.writeable = False
     return a
 

@@ -18,7 +18,7 @@ from bnviz.figure1_plots import panels
 from bnviz.figure1_result import RESULT_PATH, Figure1Result
 from bnviz.plots import TWIN_LABELS
 from ui.chart_bridge import live_chart
-from ui.lab_session import registry, session_id
+from ui.lab_session import registry, run_key
 
 REFRESH_S = 0.5  # 2 Hz while a live run trains
 LIVE_STEPS = [500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000]  # bounded: at most the paper's
@@ -97,22 +97,7 @@ def provenance_text(result: Figure1Result) -> str:
 
 
 def _key() -> str:
-    return f"{session_id()}:figure1"  # its own registry entry, next to the session's live lab
-
-
-class _Handle:
-    def __init__(self, key: str):
-        self.key = key
-
-
-def _release(handle: _Handle) -> None:
-    registry().release(handle.key)
-
-
-@st.cache_resource(scope="session", on_release=_release, show_spinner=False)
-def _session_handle(key: str) -> _Handle:
-    """Released by Streamlit when the tab closes: the live run is paused, then stopped."""
-    return _Handle(key)
+    return run_key("figure1")  # its own registry entry, next to the session's live lab
 
 
 def current_job():
@@ -128,7 +113,6 @@ def start_live(steps: int) -> None:
 
     configure_torch_threads(1)  # process-wide, as the live lab sets it: one thread per twin
     reg, key = registry(), _key()
-    _session_handle(key)
     job = Figure1Job(steps)
     # get_or_create also revives an entry released by a websocket blip, so the sweep spares it.
     if reg.get_or_create(key, lambda: job).runner is not job:

@@ -33,23 +33,29 @@ def session_id() -> str:
 
 
 class _SessionHandle:
-    """What the session-scoped cache holds: releasing it releases the session's run."""
+    """What the session-scoped cache holds: releasing it releases the run under ``key``."""
 
-    def __init__(self, sid: str):
-        self.session_id = sid
+    def __init__(self, key: str):
+        self.key = key
 
 
 def _release(handle: _SessionHandle) -> None:
-    registry().release(handle.session_id)
+    registry().release(handle.key)
 
 
 @st.cache_resource(scope="session", on_release=_release, show_spinner=False)
-def _session_handle(sid: str) -> _SessionHandle:
-    return _SessionHandle(sid)
+def _session_handle(key: str) -> _SessionHandle:
+    return _SessionHandle(key)
+
+
+def run_key(name: str = "") -> str:
+    """The registry key of this browser session's run called ``name`` ("": the live lab's), with the
+    hook that releases it when the tab closes registered."""
+    key = f"{session_id()}:{name}" if name else session_id()
+    _session_handle(key)
+    return key
 
 
 def lab_session(make_runner: Callable[[], Any]) -> LabSession:
-    """This browser session's run, created with ``make_runner()`` on first use."""
-    sid = session_id()
-    _session_handle(sid)  # registers the release hook for this session
-    return registry().get_or_create(sid, make_runner)
+    """This browser session's live-lab run, created with ``make_runner()`` on first use."""
+    return registry().get_or_create(run_key(), make_runner)
