@@ -37,6 +37,20 @@ def press_play(page) -> None:
     page.locator(".st-key-lab_play [data-testid^=stBaseButton]", has_text="Pause").first.wait_for()
 
 
+def pause(page) -> None:
+    """Press Pause; a click that lands on a button being redrawn is lost, so retry while the status
+    still says "training" (a click that registered late shows "paused" and stops the retries)."""
+    button = page.locator(".st-key-lab_play [data-testid^=stBaseButton]", has_text="Pause")
+    for _ in range(3):
+        if "paused" in status_text(page):
+            return
+        button.first.click()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "paused" not in status_text(page):
+            time.sleep(0.2)
+    assert "paused" in status_text(page), "the run did not pause"
+
+
 def plot_div(page, key: str):
     """The plotly div of the live chart with this key."""
     return page.locator(f".st-key-{key} .js-plotly-plot").first
@@ -49,9 +63,7 @@ def test_play_makes_the_step_counter_rise(open_app):
     first = wait_until(lambda: current_step(page) > 0, what="training to start")
     wait_until(lambda: current_step(page) > first, what="the step counter to rise again")
     assert "training" in status_text(page)
-    play = page.locator(".st-key-lab_play [data-testid^=stBaseButton]").first
-    play.click()  # pause
-    wait_until(lambda: "paused" in status_text(page), what="the run to pause")
+    pause(page)
     time.sleep(1.5)  # the chunk in flight (<= 50 ms of work) and a refresh already due may land
     paused_at = current_step(page)
     time.sleep(2)
