@@ -25,7 +25,8 @@ with st.sidebar:
         "Pause" if lab.wants_to_train else "Play",
         key="lab_play",
         icon=":material/pause:" if lab.wants_to_train else ":material/play_arrow:",
-        on_click=view.toggle_play,
+        on_click=view.set_playing,
+        args=(not lab.wants_to_train,),
         type="primary",
         width="stretch",
     )

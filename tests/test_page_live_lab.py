@@ -130,3 +130,38 @@ def test_a_failed_run_shows_a_message_and_reset_starts_over():
     assert any("Step 0" in m.value for m in at.markdown)
     at.button(key="lab_play").click().run()
     assert not at.exception
+
+
+def _play_pause_twice():
+    """Play, Play, Pause, Pause, as two duplicated clicks deliver them."""
+    import streamlit as st
+
+    from ui import live_lab_view as view
+
+    lab = view.session()
+    view.set_playing(True)
+    view.set_playing(True)
+    st.write(f"after play, play: wants_to_train={lab.wants_to_train}")
+    view.set_playing(False)
+    view.set_playing(False)
+    st.write(f"after pause, pause: wants_to_train={lab.wants_to_train}")
+
+
+def test_a_click_delivered_twice_does_not_undo_itself():
+    at = AppTest.from_function(_play_pause_twice, default_timeout=60)
+    at.query_params["dataset"] = "moons"
+    at.run()
+    assert not at.exception
+    assert [m.value for m in at.markdown] == [
+        "after play, play: wants_to_train=True",
+        "after pause, pause: wants_to_train=False",
+    ]
+
+
+def test_paused_status_shows_no_stale_rate():
+    at = run({"dataset": "moons", "hidden": "8,8"})
+    at.button(key="lab_play").click().run()
+    assert any("· training · " in m.value and "steps/s" in m.value for m in at.markdown)
+    at.button(key="lab_play").click().run()
+    (status,) = [m.value for m in at.markdown if m.value.startswith("**Step")]
+    assert "· paused ·" in status and "steps/s" not in status

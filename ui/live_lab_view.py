@@ -82,13 +82,16 @@ def _lab() -> LabSession | None:
     return lab
 
 
-def toggle_play() -> None:
+def set_playing(play: bool) -> None:
+    """Play or pause, as the button the user saw said: an intent, not a toggle. Streamlit 1.67 now
+    and then runs a button's callback twice for one click (seen on Pause while the charts refresh
+    themselves; both calls get that button's args), and a toggle would then pause and play again."""
     lab = _lab()
     if lab is None:
         return
-    if lab.wants_to_train:
+    if not play:
         registry().pause(session_id())
-    elif not registry().play(session_id()):
+    elif not lab.wants_to_train and not registry().play(session_id()):
         st.session_state.lab_notice = "busy"
 
 
@@ -245,10 +248,12 @@ def _status(lab: LabSession, snap, reg) -> None:
         if lab.wants_to_train
         else "paused"
     )
+    # A paused run's last measured rate would read as if it still trained.
+    rate = f" · {snap.steps_per_second:,.0f} steps/s" if lab.training else ""
     error = getattr(lab.runner, "error", None)
     with st.container(key="lab_status"):
         st.markdown(
-            f"**Step {snap.step:,}** · {state} · {snap.steps_per_second:,.0f} steps/s · "
+            f"**Step {snap.step:,}** · {state}{rate} · "
             f"lr {snap.lr:g} · runs on this server: {reg.training_count} training, "
             f"{reg.session_count} open, limit {reg.max_training}"
             + "".join(f" · :red[{d}]" for d in diverged)

@@ -39,7 +39,7 @@ def press_play(page) -> None:
 
 def pause(page) -> None:
     """Press Pause; a click that lands on a button being redrawn is lost, so retry while the status
-    still says "training" (a click that registered late shows "paused" and stops the retries)."""
+    still says "training". Pause is an intent, not a toggle, so a late first click does no harm."""
     button = page.locator(".st-key-lab_play [data-testid^=stBaseButton]", has_text="Pause")
     for _ in range(3):
         if "paused" in status_text(page):
