@@ -45,14 +45,14 @@ from bnviz.runner import Runner
 FIGURE1_STEPS = 50_000
 
 NOTES = """\
-**Where the time goes (paper's net, one twin-step, one thread; measured on this machine, which
-was shared with other jobs, so single numbers are rough).** The step is GEMM-bound: layer 1's
-forward ``(60x784)·(784x100)`` and weight gradient ``(100x60)·(60x784)`` are 9.4 MFLOP each and
-take ~0.31 ms each in MKL (~30 GFLOP/s, about this AVX2 core's peak); with the six 100x100 and the
-output GEMMs, the compute floor is ~1 ms per twin-step here (the issue's 0.4 ms was measured on a
-faster core). The Fig. 1 run is 100,000 twin-steps: >= 100 CPU-seconds, so >= 50 s of wall time on
-2 cores even with perfect parallelism. **The <= 30 s goal is out of reach on this CPU**; the
-ratio goal (instrumented vs bare loops) is met with a wide margin.
+**Where the time goes (paper's net, one twin-step, one thread).** The step is bound by its matrix
+products: layer 1's forward ``(60x784)·(784x100)`` and weight gradient ``(100x60)·(60x784)`` are
+9.4 MFLOP each, 71% of the step's 26.4 MFLOP. ``bench_floor`` measures, in the same run, this
+core's peak (a 1000³ product, ~34 GFLOP/s: a slow AVX2 core; the issue's 0.4 ms per step was
+measured on a faster one), the step's 11 products (~0.94 ms, ~28 GFLOP/s) and from them the floor
+of the Fig. 1 run: 100,000 twin-steps of products alone, on 2 cores in perfect parallel, ~47 s.
+**The <= 30 s goal is out of reach on this CPU**; the ratio goal (instrumented vs bare loops) is
+met with a wide margin.
 
 What was tried (kept unless marked):
 - forward/backward written out with preallocated buffers instead of autograd (`bnviz/model.py`):

@@ -51,10 +51,13 @@ What the full-run time is made of, and what was tried:
   report happen 100 times per run, not 50,000 times.
 - **The engine's own choices** (measured in ``bench_engine``): written-out forward/backward without
   autograd, preallocated buffers filled with ``index_select``, pre-shuffled index tensors, a lean SGD.
-- **Not done**: fusing both twins' first-layer matrix products (same minibatch, so one
-  ``(60, 784) @ (784, 200)`` instead of two ``(784, 100)``) halves the calls of the dominant kernel
-  but needs both twins in one thread, giving up the two threads; ``torch.compile`` needs a C++
-  toolchain at run time and a warm-up per process. Neither was measured.
+- **Measured and dropped** (``bench_floor``): one ``(60, 784) @ (784, 200)`` product for both
+  twins' first layers instead of two ``(784, 100)`` is only a few percent faster and would cost the
+  two threads; running the first layer on the minibatch's non-zero pixels only (MNIST keeps ~62% of
+  them per batch of 60) is slower once finding and gathering the pixels is paid for.
+- **Not measured**: ``torch.compile`` could fuse the elementwise work around the products, but it
+  needs a C++ compiler at run time (the Docker image has none) and a compile per process; and no
+  fusion gets under the floor of the matrix products, which ``bench_floor`` puts above 30 s.
 
 The profile: the time is in ``torch.mm``/``addmm`` (the 784-wide first layer, forward and its weight
 gradient), i.e. at the compute floor; Python overhead is the remainder of ``train_step``.

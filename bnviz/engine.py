@@ -24,31 +24,28 @@ Divergence: a non-finite training loss stops that twin (``diverged_at``); the ot
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import math
-import threading
 import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
 
-import numpy as np
 import torch
 
-from bnviz.batches import BatchStream
 from bnviz.config import RunConfig, check_lr
-from bnviz.data import Dataset, load_dataset
-from bnviz.history import MAX_EVENTS, LrEvent, Snapshot, TwinHistory, frozen
-from bnviz.model import ACTIVATIONS, Twin, build_twins
-from bnviz.optim import Optimizer, make_optimizer, set_lr
+from bnviz.history import LrEvent, Snapshot, frozen
+from bnviz.model import ACTIVATIONS, Twin
+from bnviz.optim import set_lr
 from bnviz.recording import accuracy, probe_statistics
-from bnviz.stats import PERCENTILES, bin_edges, norm
+from bnviz.run_state import TWINS, Run, TwinRun, new_run
+from bnviz.stats import PERCENTILES, norm
 
 PROBE_SIZE = 256  # fixed test examples behind histograms/percentiles: 25,600 values per layer
 EVAL_SIZE = 2_000  # held-out test examples behind the accuracy: ±1% standard error near 90%
 RATE_WINDOW_S = 2.0  # steps_per_second is measured over this much recent wall time
-TWINS = ("plain", "bn")
+
+__all__ = ["EVAL_SIZE", "PROBE_SIZE", "TWINS", "Experiment", "configure_torch_threads"]
 
 
 def configure_torch_threads(n: int = 1) -> int:
@@ -60,44 +57,6 @@ def configure_torch_threads(n: int = 1) -> int:
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n
-
-
-@dataclasses.dataclass
-class _TwinRun:
-    """One twin's training state within a run (owned by the thread that steps it)."""
-
-    twin: Twin
-    optimizer: Optimizer
-    history: TwinHistory
-    x: torch.Tensor  # (B, input_dim) minibatch buffer, refilled in place every step
-    y: torch.Tensor  # (B,)
-    diverged_at: int | None = None
-    loss_sum: float = 0.0  # training losses since the last record
-    loss_n: int = 0
-
-
-@dataclasses.dataclass
-class _Run:
-    """Everything one run owns; ``reset`` swaps in a new one, so readers see old or new, never a mix."""
-
-    cfg: RunConfig
-    data: Dataset  # shared, read-only (bnviz.data)
-    runs: dict[str, _TwinRun]
-    batches: BatchStream
-    probe_x: torch.Tensor  # (probe_size, input_dim)
-    eval_x: torch.Tensor  # (eval_size, input_dim)
-    eval_y: torch.Tensor  # (eval_size,)
-    edges: torch.Tensor  # (n_bins + 1,)
-    lr: float
-    step: int = 0
-    last_record_time: float = 0.0
-    events: collections.deque = dataclasses.field(
-        default_factory=lambda: collections.deque(maxlen=MAX_EVENTS)
-    )
-    rate: collections.deque = dataclasses.field(
-        default_factory=lambda: collections.deque(maxlen=64)
-    )
-    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
 
 class Experiment:
@@ -114,7 +73,7 @@ class Experiment:
         self.parallel = parallel
         self._probe_size, self._eval_size = probe_size, eval_size
         self._pool: ThreadPoolExecutor | None = None
-        self._run: _Run | None = None
+        self._run: Run | None = None
         self.reset(cfg or RunConfig())
 
     # -- state --
@@ -159,43 +118,8 @@ class Experiment:
         """Start over: fresh twins from ``cfg`` (default: the same config at the current LR)."""
         if cfg is None:
             cfg = self.cfg if self._run is None else dataclasses.replace(self.cfg, lr=self.lr)
-        data = load_dataset(cfg.dataset)
-        dims = [data.input_dim, *cfg.hidden, data.n_classes]
-        twins = build_twins(
-            dims, cfg.activation, cfg.init, cfg.init_std, cfg.seed, cfg.bn_momentum, cfg.bn_eps
-        )
-        # The probe batch, the eval subset and the typical units: drawn once from the seed.
-        generator = torch.Generator().manual_seed(_child_seed(cfg.seed, 1))
-        n_probe = min(self._probe_size, data.n_test // 2)
-        n_eval = min(self._eval_size, data.n_test - n_probe)
-        order = torch.randperm(data.n_test, generator=generator)
-        probe_idx, eval_idx = order[:n_probe], order[n_probe : n_probe + n_eval]
-        typical = [int(torch.randint(w, (1,), generator=generator)) for w in cfg.hidden]
-        activation = ACTIVATIONS[cfg.activation]
-        edges = bin_edges(*activation.hist_range)
-        runs = {}
-        for name in TWINS:
-            twin = twins[name]
-            runs[name] = _TwinRun(
-                twin=twin,
-                optimizer=make_optimizer(cfg.optimizer, twin.parameters(), cfg.lr),
-                history=TwinHistory(name, twin.batch_norm, list(cfg.hidden), typical,
-                                    len(edges) - 1),
-                x=torch.empty(cfg.batch_size, data.input_dim),
-                y=torch.empty(cfg.batch_size, dtype=torch.int64),
-            )  # fmt: skip
-        run = _Run(
-            cfg=cfg,
-            data=data,
-            runs=runs,
-            batches=BatchStream(data.n_train, cfg.batch_size, _child_seed(cfg.seed, 2)),
-            probe_x=data.x_test.index_select(0, probe_idx),
-            eval_x=data.x_test.index_select(0, eval_idx),
-            eval_y=data.y_test.index_select(0, eval_idx),
-            edges=edges,
-            lr=cfg.lr,
-        )
-        for twin_run in runs.values():  # the starting point of every chart
+        run = new_run(cfg, self._probe_size, self._eval_size)
+        for twin_run in run.runs.values():  # the starting point of every chart
             self._record(run, twin_run, 0, None, None)
             self._evaluate(run, twin_run, 0)
         self._run = run
@@ -278,7 +202,7 @@ class Experiment:
             weakref.finalize(self, self._pool.shutdown, wait=False)
         return self._pool
 
-    def _train(self, run: _Run, tr: _TwinRun, start: int, idx: torch.Tensor, record_at: int):
+    def _train(self, run: Run, tr: TwinRun, start: int, idx: torch.Tensor, record_at: int):
         """``idx.shape[0]`` steps of one twin. Kept lean: this loop is the lab's hot path."""
         twin, opt, hist, x, y = tr.twin, tr.optimizer, tr.history, tr.x, tr.y
         x_train, y_train = run.data.x_train, run.data.y_train
@@ -307,7 +231,7 @@ class Experiment:
             if s % eval_every == 0:
                 self._evaluate(run, tr, s)
 
-    def _record(self, run: _Run, tr: _TwinRun, s: int, grads, before) -> None:
+    def _record(self, run: Run, tr: TwinRun, s: int, grads, before) -> None:
         """Probe-batch statistics after ``s`` steps, and the mean training loss since the last."""
         hist = tr.history
         points, hists = probe_statistics(
@@ -319,13 +243,8 @@ class Experiment:
         hist.record(s, hists, **points)
         run.last_record_time = time.monotonic()
 
-    def _evaluate(self, run: _Run, tr: _TwinRun, s: int) -> None:
+    def _evaluate(self, run: Run, tr: TwinRun, s: int) -> None:
         tr.history.record_accuracy(s, accuracy(tr.twin, run.eval_x, run.eval_y))
-
-
-def _child_seed(seed: int, stream: int) -> int:
-    """Independent seeds for the weights (``seed`` itself), the batches and the probe split."""
-    return int(np.random.SeedSequence((seed, stream)).generate_state(1)[0])
 
 
 def _rate(points: list[tuple[float, int]]) -> float:

@@ -38,6 +38,7 @@ from pathlib import Path
 from bnviz.config import RunConfig
 from bnviz.engine import Experiment, configure_torch_threads
 from bnviz.figure1_result import RESULT_PATH, TWINS, Figure1Result, from_snapshot
+from bnviz.progress import TerminalProgress
 
 PAPER_STEPS = 50_000  # the paper's Fig. 1 x axis
 RECORDS = 100  # records per run: a smooth curve at any run length, ~2% of the work at 50k steps
@@ -235,52 +236,6 @@ def run_figure1(
     return Figure1Job(steps, cfg, parallel=parallel).run(progress)
 
 
-# -- the terminal --------------------------------------------------------------------------------------
-
-
-def progress_line(done: int, total: int, rate: float, eta: float | None, width: int = 30) -> str:
-    """``[#######.......] 12,000/50,000 steps  1,234 steps/s  ETA 0:31`` (no trailing newline)."""
-    filled = int(width * done / total) if total else width
-    eta_text = "--:--" if eta is None else _clock(eta)
-    return (
-        f"[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} steps  "
-        f"{rate:,.0f} steps/s  ETA {eta_text}"
-    )
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
-
-
-class _TerminalProgress:
-    """Redraws one stderr line in place (at most 5 times a second); plain lines when not a TTY."""
-
-    def __init__(self, stream=None):
-        stream = stream or sys.stderr  # looked up now, not at import: tests swap sys.stderr
-        self.stream, self.last, self.tty = stream, 0.0, stream.isatty()
-        self.last_decile = -1
-
-    def __call__(self, job: Figure1Job) -> None:
-        now = time.monotonic()
-        line = progress_line(job.steps_done, job.steps, job.steps_per_second, job.eta_seconds)
-        if self.tty:
-            if now - self.last >= 0.2 or job.finished:
-                self.stream.write("\r" + line)
-                self.stream.flush()
-                self.last = now
-        else:  # a log file: one line per 10%
-            decile = 10 * job.steps_done // job.steps
-            if decile != self.last_decile:
-                self.stream.write(line + "\n")
-                self.last_decile = decile
-
-    def close(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bnviz.figure1",
@@ -300,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = paper_config(args.steps, seed=args.seed)
     job = Figure1Job(args.steps, cfg, parallel=not args.serial)
     print(f"Figure 1: {args.steps:,} steps x 2 twins · {cfg.summary()}", file=sys.stderr)
-    bar = _TerminalProgress()
+    bar = TerminalProgress()
     wall, cpu = time.perf_counter(), time.process_time()
     try:
         result = job.run(bar)

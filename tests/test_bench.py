@@ -59,3 +59,20 @@ def test_report_has_machine_versions_goals_and_tables():
     assert "| run | 30 s | ≤ 30 s | yes |" in text
     assert "| run | 30 | 20 – 40 | s | 3 | what |" in text
     assert "Profile here." in text and "Traceback: boom" in text
+
+
+@pytest.mark.parametrize("twin", ["plain", "bn"])
+def test_floor_counts_exactly_the_products_of_a_twin_step(twin):
+    """bench_floor's compute floor rests on its list of products: torch's own FLOP counter over a
+    real training step of the paper's net must find the same FLOPs."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from bench import bench_floor
+    from bnviz.model import build_twins
+
+    net = build_twins([784, 100, 100, 100, 10], "sigmoid", "gaussian", 0.05, 0, 0.1, 1e-5)[twin]
+    x, y = torch.rand(bench_floor.B, 784), torch.randint(10, (bench_floor.B,))
+    with FlopCounterMode(display=False) as counter:
+        net.train_step(x, y)
+    assert counter.get_total_flops() == bench_floor.flops(bench_floor.TWIN_STEP_MM)

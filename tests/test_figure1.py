@@ -16,8 +16,9 @@ from torch import nn
 
 from bnviz import figure1, figure1_plots
 from bnviz.config import RunConfig
-from bnviz.figure1 import Figure1Job, paper_config, progress_line, record_every, run_figure1
+from bnviz.figure1 import Figure1Job, paper_config, record_every, run_figure1
 from bnviz.figure1_result import RESULT_PATH, TWINS, Figure1Result, from_snapshot
+from bnviz.progress import clock, progress_line
 
 SCIENCE_STEPS = 3_000
 
@@ -264,6 +265,11 @@ def test_progress_line():
         "[#...] 25/100 steps  1,234 steps/s  ETA 1:15"
     )
     assert progress_line(0, 100, 0.0, None, width=2).endswith("ETA --:--")
+
+
+def test_clock():
+    times = [clock(s) for s in (0, 9.6, 75, 3599, 3725)]
+    assert times == ["0:00", "0:10", "1:15", "59:59", "1:02:05"]
 
 
 def test_cli_writes_csv_npz_html(tmp_path, capsys):

@@ -17,6 +17,7 @@ import streamlit as st
 from bnviz.figure1_plots import panels
 from bnviz.figure1_result import RESULT_PATH, Figure1Result
 from bnviz.plots import TWIN_LABELS
+from bnviz.progress import clock
 from ui.chart_bridge import live_chart
 from ui.lab_session import registry, run_key
 
@@ -150,7 +151,7 @@ def _live_body() -> None:
         return
     done, total = job.steps_done, job.steps
     eta = job.eta_seconds
-    eta_text = "" if eta is None or job.finished else f" · ETA {int(eta) // 60}:{int(eta) % 60:02d}"
+    eta_text = "" if eta is None or job.finished else f" · ETA {clock(eta)}"
     state = "finished" if job.finished else "training" if job.is_running else "stopped"
     st.progress(
         done / total,
