@@ -117,7 +117,7 @@ def check_config(workdir: Path, servers: list[str]) -> subprocess.CompletedProce
     )
 
 
-class NginxProxy:
+class NginxProxy(harness.Service):
     """``with NginxProxy(["127.0.0.1:8601", ...]) as proxy: page.goto(proxy.url)``."""
 
     def __init__(self, servers: list[str]):
@@ -127,7 +127,7 @@ class NginxProxy:
         self.proc: subprocess.Popen | None = None
         self.workdir: Path | None = None
 
-    def __enter__(self) -> NginxProxy:
+    def start(self) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="bnviz-nginx-"))
         self.workdir.chmod(0o755)  # workers (www-data) reach their temp dirs in here
         main = write_config(self.workdir, f"127.0.0.1:{self.port}", self.servers)
@@ -145,17 +145,8 @@ class NginxProxy:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        try:
-            self._wait_listening()
-        except Exception:
-            self.stop()
-            raise
-        return self
 
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def _wait_listening(self, timeout: float = 15.0) -> None:
+    def wait_ready(self, timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -17,7 +17,7 @@ from tests.e2e import harness
 IMAGE = os.environ.get("BNVIZ_DOCKER_IMAGE", "")
 
 
-class ContainerReplica:
+class ContainerReplica(harness.Service):
     def __init__(self, image: str, name: str):
         self.image = image
         self.name = name
@@ -26,7 +26,7 @@ class ContainerReplica:
         self.url = f"http://{self.address}"
         self.container_id: str | None = None
 
-    def __enter__(self) -> ContainerReplica:
+    def start(self) -> None:
         self.container_id = subprocess.run(
             ["docker", "run", "-d", "--network", "host"]
             + ["-e", f"PORT={self.port}", "-e", "STREAMLIT_SERVER_ADDRESS=127.0.0.1"]
@@ -36,15 +36,9 @@ class ContainerReplica:
             check=True,
             timeout=60,
         ).stdout.strip()
-        try:
-            harness.wait_for_health(self.url, timeout=120)
-        except Exception:
-            self.stop()
-            raise
-        return self
 
-    def __exit__(self, *exc) -> None:
-        self.stop()
+    def wait_ready(self) -> None:
+        harness.wait_for_health(self.url, timeout=120)
 
     def stop(self) -> None:
         if self.container_id:

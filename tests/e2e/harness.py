@@ -66,7 +66,33 @@ def wait_for_health(url: str, timeout: float = 60.0, proc: subprocess.Popen | No
     raise TimeoutError(f"{url} did not become healthy within {timeout:.0f} s")
 
 
-class StreamlitServer:
+class Service:
+    """A server a test starts and stops itself: ``with`` runs ``start()``, then ``wait_ready()``,
+    and ``stop()`` on the way out, also when the server never became ready."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def wait_ready(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        self.start()
+        try:
+            self.wait_ready()
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+class StreamlitServer(Service):
     """``with StreamlitServer("app.py") as server: page.goto(server.url)``.
 
     Runs ``python -m streamlit run <script>`` from the repository root on a free loopback port, with the
@@ -81,7 +107,7 @@ class StreamlitServer:
         self.proc: subprocess.Popen | None = None
         self._log = None
 
-    def __enter__(self) -> StreamlitServer:
+    def start(self) -> None:
         log_dir = ROOT / ".pytest_cache" / "e2e-logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = log_dir / f"streamlit-{self.port}.log"
@@ -108,15 +134,9 @@ class StreamlitServer:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so stop() ends streamlit's children too
         )
-        try:
-            wait_for_health(self.url, proc=self.proc)
-        except Exception:
-            self.stop()
-            raise
-        return self
 
-    def __exit__(self, *exc) -> None:
-        self.stop()
+    def wait_ready(self) -> None:
+        wait_for_health(self.url, proc=self.proc)
 
     def log(self) -> str:
         return self.log_path.read_text() if self.log_path.exists() else ""
