@@ -34,13 +34,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from bnviz.batches import BatchStream
 from bnviz.config import RunConfig
 from bnviz.data import load_dataset
-from bnviz.engine import Experiment, configure_torch_threads
-from bnviz.model import build_twins
-from bnviz.optim import SGD
-from bnviz.runner import Runner
+from bnviz.train.batches import BatchStream
+from bnviz.train.experiment import Experiment, configure_torch_threads
+from bnviz.train.model import build_twins
+from bnviz.train.optim import SGD
+from bnviz.train.runner import Runner
 
 FIGURE1_STEPS = 50_000
 
@@ -55,7 +55,7 @@ of the Fig. 1 run: 100,000 twin-steps of products alone, on 2 cores in perfect p
 met with a wide margin.
 
 What was tried (kept unless marked):
-- forward/backward written out with preallocated buffers instead of autograd (`bnviz/model.py`):
+- forward/backward written out with preallocated buffers instead of autograd (`bnviz/train/model.py`):
   25-35% less CPU per step, checked against autograd in the tests;
 - the two twins in two threads (torch releases the GIL in its kernels): bit-identical results;
   wall-clock gain depends on free cores (none when the machine is oversubscribed);

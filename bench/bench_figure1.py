@@ -25,8 +25,8 @@ from torch import nn
 
 from bnviz.config import RunConfig
 from bnviz.data import load_dataset
-from bnviz.engine import Experiment, configure_torch_threads
-from bnviz.figure1 import PAPER_STEPS, Figure1Job, paper_config
+from bnviz.figure1.job import PAPER_STEPS, Figure1Job, paper_config
+from bnviz.train.experiment import Experiment, configure_torch_threads
 
 SCALE = float(os.environ.get("BNVIZ_BENCH_SCALE", "1"))
 REPEATS = 5
@@ -118,7 +118,7 @@ def full_run() -> tuple[float, float, Figure1Job]:
 
 def figure_times(result) -> list[float]:
     """ms to build the three Figure 1 panels and their chart-bridge payloads, per refresh."""
-    from bnviz.figure1_plots import panels
+    from bnviz.figure1.plots import panels
     from ui.chart_bridge.payload import encode, figure_payload
 
     times = []
@@ -132,7 +132,7 @@ def figure_times(result) -> list[float]:
 
 def live_snapshot():
     """A live-lab snapshot with every history budget full (the worst case for a refresh)."""
-    from bnviz.history import MAX_POINTS
+    from bnviz.train.history import MAX_POINTS
 
     cfg = dataclasses.replace(RunConfig(), record_every=1, eval_every=4)
     exp = Experiment(cfg, eval_size=200)  # the accuracy's sample size does not change the charts
@@ -144,7 +144,7 @@ def live_snapshot():
 
 def live_figure_times(snap) -> tuple[list[float], list[float]]:
     """ms per refresh of the live lab in "side by side" view: builders only, and with payloads."""
-    from bnviz import plots
+    from bnviz.train import plots
     from ui.chart_bridge.payload import encode, figure_payload
 
     both = ["plain", "bn"]
@@ -239,7 +239,7 @@ def run() -> list[dict]:
              f"{result.final_accuracy('plain'):.3f}, bn {result.final_accuracy('bn'):.3f}"}
         )  # fmt: skip
     if result is None:  # the shipped result if there is one, else a short run (same 101 records)
-        from bnviz.figure1_result import RESULT_PATH, Figure1Result
+        from bnviz.figure1.result import RESULT_PATH, Figure1Result
 
         result = Figure1Result.load() if RESULT_PATH.exists() else Figure1Job(SHORT_STEPS).run()
     rows.append(
@@ -251,7 +251,7 @@ def run() -> list[dict]:
     builders, total = live_figure_times(snap)
     rows += [
         {"name": "live lab refresh: figure builders", "samples": builders, "unit": "ms",
-         "notes": "bnviz.plots, side-by-side view (7 figures), every history budget full"},
+         "notes": "bnviz.train.plots, side-by-side view (7 figures), every history budget full"},
         {"name": "live lab refresh: builders + payloads", "samples": total, "unit": "ms",
          "goal": "≤ 50 ms", "met": statistics.median(total) <= 50,
          "notes": "plus ui.chart_bridge figure_payload + encode per figure"},

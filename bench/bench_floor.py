@@ -17,8 +17,8 @@ import time
 import torch
 
 from bnviz.data import load_dataset
-from bnviz.engine import configure_torch_threads
-from bnviz.figure1 import PAPER_STEPS
+from bnviz.figure1.job import PAPER_STEPS
+from bnviz.train.experiment import configure_torch_threads
 
 REPEATS = 5
 B, D, H, C = 60, 784, 100, 10  # the paper's batch and layer widths

@@ -14,20 +14,16 @@ out-of-range values and unknown keys each fall back to the default and add one w
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import math
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from bnviz.data import dataset_names
-from bnviz.model import ACTIVATIONS, INITS
-from bnviz.optim import OPTIMIZERS
-
 LR_RANGE = (1e-6, 1e3)  # wide on purpose: a huge LR is how the lab shows divergence
 MAX_DEPTH = 8
 MAX_WIDTH = 1024
 MAX_BATCH = 1000  # the toy sets have 3,000 training points
-LIVE_FIELDS = frozenset({"lr"})  # may change during a run; any other change means a new run
 
 
 @dataclass(frozen=True)
@@ -166,9 +162,12 @@ def _parse(kind: object, text: str) -> object:
 # --- per-field checks: None if fine, else a sentence a student can act on --------------------------
 
 
-def _choice(label: str, options: Callable[[], Iterable[str]]) -> Callable[[object], str | None]:
+def _choice(label: str, module: str, registry: str) -> Callable[[object], str | None]:
+    """A check that ``value`` names an entry of ``module.registry``. The registry is imported on
+    first use, not here: the registries live beside torch, and reading a config must not load it."""
+
     def check(value: object) -> str | None:
-        names = list(options())
+        names = list(getattr(importlib.import_module(module), registry))
         if value not in names:
             return f"Unknown {label} '{value}'; choose one of: {', '.join(names)}."
         return None
@@ -206,12 +205,12 @@ def _check_hidden(value: object) -> str | None:
 
 
 _CHECKS: dict[str, Callable[[object], str | None]] = {
-    "dataset": _choice("dataset", dataset_names),
+    "dataset": _choice("dataset", "bnviz.data", "DATASETS"),
     "hidden": _check_hidden,
-    "activation": _choice("activation", lambda: ACTIVATIONS),
-    "init": _choice("weight init", lambda: INITS),
+    "activation": _choice("activation", "bnviz.train.activations", "ACTIVATIONS"),
+    "init": _choice("weight init", "bnviz.train.inits", "INITS"),
     "init_std": _number("The init std", 0.0, 10.0, lo_open=True),
-    "optimizer": _choice("optimizer", lambda: OPTIMIZERS),
+    "optimizer": _choice("optimizer", "bnviz.train.optim", "OPTIMIZERS"),
     "lr": _number("The learning rate", *LR_RANGE),
     "batch_size": _number("The batch size", 2, MAX_BATCH, integer=True),  # BN needs 2 examples
     "seed": _number("The seed", 0, 2**31 - 1, integer=True),

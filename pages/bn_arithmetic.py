@@ -6,7 +6,7 @@ all arithmetic is in bnviz (arithmetic, layernorm, arithmetic_backward, stepper)
 
 import streamlit as st
 
-from bnviz import tensor_input as ti
+from bnviz.arith import tensor_input as ti
 from ui import arithmetic_panels as panels
 from ui import arithmetic_view as view
 
@@ -53,13 +53,13 @@ with settings_col:
                                          max_value=1.0, step=0.05)  # fmt: skip
     gamma_cells, beta_cells = view.affine_editor()
 
-lab, error = view.compute(x_cells, gamma_cells, beta_cells, eps, momentum, ss.bn_mode == "train")
+sheet, error = view.compute(x_cells, gamma_cells, beta_cells, eps, momentum, ss.bn_mode == "train")
 if error:
-    mode = "train" if lab.inputs.training else "eval"
-    shown = f"{mode} mode, {lab.shown.x.shape[0]} × {lab.shown.x.shape[1]}"
+    mode = "train" if sheet.inputs.training else "eval"
+    shown = f"{mode} mode, {sheet.shown.x.shape[0]} × {sheet.shown.x.shape[1]}"
     st.error(f"{error}  \nThe steps below still show the last valid tensor ({shown}).", icon="⚠️")
 
-features = lab.shown.x.shape[1]
+features = sheet.shown.x.shape[1]
 ss.bn_feature = min(ss.bn_feature, features - 1)
 with settings_col:
     view.running_panel(ss.bn_feature)
@@ -72,12 +72,12 @@ step_tab, axis_tab, backward_tab = st.tabs(["Step by step", "Which axis?", "Back
 if step_tab.open:
     with step_tab:
         number = view.step_navigation()
-        view.render_step(lab, number, ss.bn_feature)
+        view.render_step(sheet, number, ss.bn_feature)
         st.divider()
-        view.render_checks(lab)
+        view.render_checks(sheet)
 if axis_tab.open:
     with axis_tab:
-        panels.render_axes(lab, ss.bn_feature)
+        panels.render_axes(sheet, ss.bn_feature)
 if backward_tab.open:
     with backward_tab:
-        panels.render_backward(lab, ss.bn_feature)
+        panels.render_backward(sheet, ss.bn_feature)

@@ -4,8 +4,9 @@ import streamlit as st
 
 from bnviz.config import MAX_BATCH, MAX_DEPTH, MAX_WIDTH
 from bnviz.data import dataset_names
-from bnviz.model import ACTIVATIONS, INITS
-from bnviz.optim import OPTIMIZERS
+from bnviz.train.activations import ACTIVATIONS
+from bnviz.train.inits import INITS
+from bnviz.train.optim import OPTIMIZERS
 from ui import live_lab_view as view
 
 st.title("Live lab: one network, with and without batch norm")
@@ -13,7 +14,7 @@ st.caption(
     "Press **Play**. Both twins start from identical weights and see identical mini-batches; only "
     "batch norm differs. Drag the learning rate while they train and watch who copes."
 )
-lab = view.session()
+entry = view.session()
 for warning in view.url_warnings():
     st.warning(warning)
 if st.session_state.pop("lab_notice", None) == "busy":
@@ -22,11 +23,11 @@ if st.session_state.pop("lab_notice", None) == "busy":
 with st.sidebar:
     st.header("Run")
     st.button(
-        "Pause" if lab.wants_to_train else "Play",
+        "Pause" if entry.wants_to_train else "Play",
         key="lab_play",
-        icon=":material/pause:" if lab.wants_to_train else ":material/play_arrow:",
+        icon=":material/pause:" if entry.wants_to_train else ":material/play_arrow:",
         on_click=view.set_playing,
-        args=(not lab.wants_to_train,),
+        args=(not entry.wants_to_train,),
         type="primary",
         width="stretch",
     )
@@ -35,7 +36,7 @@ with st.sidebar:
         "Step ×10",
         key="lab_step",
         on_click=view.step_once,
-        disabled=lab.training,
+        disabled=entry.training,
         help="Take 10 steps (while paused).",
         width="stretch",
     )
@@ -91,7 +92,7 @@ with st.sidebar:
     st.selectbox("Optimizer", list(OPTIMIZERS), key="cfg_optimizer")
     st.number_input("Batch size", 2, MAX_BATCH, step=10, key="cfg_batch_size")
     st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="cfg_seed")
-    view.network_changes(lab)
+    view.network_changes(entry)
     st.caption(f"Now running: {view.current_config().summary()}")
 
-view.render_live(lab)
+view.render_live(entry)

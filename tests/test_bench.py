@@ -69,7 +69,7 @@ def test_floor_counts_exactly_the_products_of_a_twin_step(twin):
     from torch.utils.flop_counter import FlopCounterMode
 
     from bench import bench_floor
-    from bnviz.model import build_twins
+    from bnviz.train.model import build_twins
 
     net = build_twins([784, 100, 100, 100, 10], "sigmoid", "gaussian", 0.05, 0, 0.1, 1e-5)[twin]
     x, y = torch.rand(bench_floor.B, 784), torch.randint(10, (bench_floor.B,))

@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 
 from bnviz.config import LR_RANGE, RunConfig, check_lr
 from bnviz.data import dataset_names
-from bnviz.model import ACTIVATIONS, INITS
-from bnviz.optim import OPTIMIZERS
+from bnviz.train.activations import ACTIVATIONS
+from bnviz.train.inits import INITS
+from bnviz.train.optim import OPTIMIZERS
 
 
 def test_default_is_the_papers_setup():

@@ -6,7 +6,6 @@ import importlib.util
 import pickle
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,8 +16,8 @@ from hypothesis.extra.numpy import arrays
 
 from bnviz import data
 from bnviz.data import DATASETS, Dataset, DatasetSpec, dataset_names, load_dataset, make_toy
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 TOY_NAMES = ["spirals", "moons", "blobs"]
 
 

@@ -3,8 +3,8 @@
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from tests.arith.test_batchnorm import EXAMPLE_Y
 from tests.conftest import PAGES
-from tests.test_arithmetic import EXAMPLE_Y
 
 PAGE = str(PAGES / "bn_arithmetic.py")
 EDITOR = "bn_x_editor_0"  # the batch editor's key before any button resets it

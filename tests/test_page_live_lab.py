@@ -17,7 +17,7 @@ WIDGET_KEYS = [
 @pytest.fixture(autouse=True)
 def stop_runs():
     yield
-    from ui.lab_session import registry
+    from ui.session_runs import registry
 
     registry().shutdown()
     st.cache_resource.clear()
@@ -95,8 +95,8 @@ def test_network_change_after_training_asks_first():
 
 
 def test_play_over_the_server_cap_says_so_and_does_not_hang(monkeypatch):
-    from tests.test_sessions import FakeRunner
-    from ui.lab_session import registry
+    from tests.train.test_sessions import FakeRunner
+    from ui.session_runs import registry
 
     st.cache_resource.clear()  # a fresh registry that reads the cap below
     monkeypatch.setenv("BNVIZ_MAX_TRAINING_RUNS", "1")
@@ -115,13 +115,13 @@ def test_play_over_the_server_cap_says_so_and_does_not_hang(monkeypatch):
 
 
 def test_a_failed_run_shows_a_message_and_reset_starts_over():
-    from ui.lab_session import registry
+    from ui.session_runs import registry
 
     at = run({"dataset": "moons", "hidden": "8,8"})
     at.button(key="lab_step").click().run()
-    (lab,) = [registry().get(sid) for sid in list(registry()._sessions)]
-    with lab.runner._cond:  # what the worker does when a step raises
-        lab.runner._fail(RuntimeError("simulated worker failure"))
+    (entry,) = [registry().get(sid) for sid in list(registry()._sessions)]
+    with entry.runner._cond:  # what the worker does when a step raises
+        entry.runner._fail(RuntimeError("simulated worker failure"))
     at.run()
     assert not at.exception
     assert any("simulated worker failure" in e.value for e in at.error)
@@ -138,13 +138,13 @@ def _play_pause_twice():
 
     from ui import live_lab_view as view
 
-    lab = view.session()
+    entry = view.session()
     view.set_playing(True)
     view.set_playing(True)
-    st.write(f"after play, play: wants_to_train={lab.wants_to_train}")
+    st.write(f"after play, play: wants_to_train={entry.wants_to_train}")
     view.set_playing(False)
     view.set_playing(False)
-    st.write(f"after pause, pause: wants_to_train={lab.wants_to_train}")
+    st.write(f"after pause, pause: wants_to_train={entry.wants_to_train}")
 
 
 def test_a_click_delivered_twice_does_not_undo_itself():

@@ -25,7 +25,7 @@ class Busy:
 @pytest.fixture(autouse=True)
 def clean_registry():
     yield
-    from ui.lab_session import registry
+    from ui.session_runs import registry
 
     registry().shutdown()
     st.cache_resource.clear()
@@ -80,16 +80,20 @@ def wait_for(condition, timeout=60.0):
 
 def live_job():
     from ui import figure1_view
-    from ui.lab_session import registry
+    from ui.session_runs import registry
 
-    labs = [registry().get(k) for k in list(registry()._sessions)]
-    jobs = [lab.runner for lab in labs if lab is not None and hasattr(lab.runner, "steps_done")]
+    entries = [registry().get(k) for k in list(registry()._sessions)]
+    jobs = [
+        entry.runner
+        for entry in entries
+        if entry is not None and hasattr(entry.runner, "steps_done")
+    ]
     assert len(jobs) == 1
     return figure1_view, jobs[0]
 
 
 def test_run_it_live_trains_in_the_background_and_frees_its_slot(tiny_runs):
-    from ui.lab_session import registry
+    from ui.session_runs import registry
 
     at = run()
     at.button(key="f1_run").click().run()
@@ -105,7 +109,7 @@ def test_run_it_live_trains_in_the_background_and_frees_its_slot(tiny_runs):
 
 
 def test_stop_ends_a_live_run(tiny_runs):
-    from ui.lab_session import registry
+    from ui.session_runs import registry
 
     at = run()
     at.select_slider(key="f1_steps").set_value(100_000).run()
@@ -121,7 +125,7 @@ def test_stop_ends_a_live_run(tiny_runs):
 
 
 def test_refuses_when_every_training_slot_is_taken(tiny_runs):
-    from ui.lab_session import registry
+    from ui.session_runs import registry
 
     reg = registry()
     reg.max_training = 1

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from bnviz import tensor_input as ti
-from bnviz.arithmetic_backward import batchnorm_backward
-from bnviz.arithmetic_lab import Lab
-from bnviz.axis_diagram import axis_figure
-from bnviz.torch_check import MATCH_TOL, max_abs_diff, torch_batchnorm_grads
+from bnviz.arith import tensor_input as ti
+from bnviz.arith.axis_diagram import axis_figure
+from bnviz.arith.backward import batchnorm_backward
+from bnviz.arith.oracle import MATCH_TOL, max_abs_diff, torch_batchnorm_grads
+from bnviz.arith.worksheet import Worksheet
 from ui.arithmetic_view import cells_of, tensor_table, text_columns, text_frame
 
 GRAD_KINDS = ("ones", "random", "edited")
@@ -51,13 +51,13 @@ def upstream_gradient(shape: tuple[int, int], kind: str) -> np.ndarray:
     return ti.parse_tensor(cells_of(edited))
 
 
-def render_backward(lab: Lab, j: int) -> None:
+def render_backward(sheet: Worksheet, j: int) -> None:
     st.subheader("Backward: the gradient flows through μ and σ² too")
     st.caption("Each dx mixes the whole batch's gradients, because every example moved μ and σ².")
-    if lab.train is None:
+    if sheet.train is None:
         st.info("The backward pass uses the batch statistics: give the batch at least 2 rows.")
         return
-    s = lab.train
+    s = sheet.train
     kind = st.segmented_control("Upstream gradient g = ∂L/∂y", GRAD_KINDS, key="bn_grad_kind",
                                 required=True)  # fmt: skip
     try:
@@ -91,23 +91,23 @@ def render_backward(lab: Lab, j: int) -> None:
     show(f"dx, dγ, dβ vs torch autograd: {verdict} (max |Δ| = {diff:.1e})")
 
 
-def render_axes(lab: Lab, j: int) -> None:
+def render_axes(sheet: Worksheet, j: int) -> None:
     st.subheader("Which axis?")
     st.caption("Same tensor, same arithmetic: only the direction of the averages differs.")
-    m, f = lab.shown.x.shape
+    m, f = sheet.shown.x.shape
     st.plotly_chart(_axis_figure(m, f, j), key="bn_axis_figure",
                     config={"displayModeBar": False})  # fmt: skip
     left, right = st.columns(2)
     with left:
         st.markdown("**BatchNorm x̂** — down each column: every feature has mean 0, variance 1")
-        if lab.train is None:
+        if sheet.train is None:
             st.info("Batch norm needs a batch of at least 2 rows to have a spread.")
         else:
-            tensor_table(lab.train.x_hat, _examples(m), column=j)
+            tensor_table(sheet.train.x_hat, _examples(m), column=j)
     with right:
         st.markdown("**LayerNorm x̂** — along each row: every example has mean 0, variance 1")
-        tensor_table(lab.layernorm.x_hat, _examples(m), row=0)
-        c = lab.layernorm_check
+        tensor_table(sheet.layernorm.x_hat, _examples(m), row=0)
+        c = sheet.layernorm_check
         verdict = "matches" if c.matches else "differs"
         st.caption(
             f"LayerNorm output vs torch.nn.LayerNorm: {verdict} (max |Δ| = {c.max_diff:.1e})"

@@ -2,7 +2,7 @@
 
 State lives in ``st.session_state`` under ``bn_*`` keys: the base text tables of the editors
 (``bn_x_table``, ``bn_gamma``, ``bn_beta``), an editor generation ``bn_gen`` (bumped to reset the
-editors after a button changes the tables), the running stats, and ``bn_lab`` — the last ``Lab``
+editors after a button changes the tables), the running stats, and ``bn_sheet`` — the last ``Worksheet``
 that computed, shown whenever the current input is invalid. The arithmetic lives in ``bnviz``.
 """
 
@@ -12,11 +12,17 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from bnviz import stepper
-from bnviz import tensor_input as ti
-from bnviz.arithmetic import batchnorm_steps
-from bnviz.arithmetic_lab import Lab, LabInputs, inputs_from_tables, run_lab, xhat_moments
-from bnviz.torch_check import MATCH_TOL
+from bnviz.arith import stepper
+from bnviz.arith import tensor_input as ti
+from bnviz.arith.batchnorm import batchnorm_steps
+from bnviz.arith.oracle import MATCH_TOL
+from bnviz.arith.worksheet import (
+    Worksheet,
+    WorksheetInputs,
+    inputs_from_tables,
+    make_worksheet,
+    xhat_moments,
+)
 
 HIGHLIGHT = "background-color: #ffe08a; font-weight: 600"
 DEFAULTS = {"bn_step": 1, "bn_feature": 0, "bn_mode": "train", "bn_eps": 1e-5,
@@ -97,7 +103,7 @@ def on_resize(edit) -> None:
 def on_apply_training_step() -> None:
     """One train-mode pass over the last valid tensor moves the running stats (as torch does)."""
     ss = st.session_state
-    i: LabInputs = ss.bn_lab.inputs
+    i: WorksheetInputs = ss.bn_sheet.inputs
     try:
         s = batchnorm_steps(i.x, i.gamma, i.beta, i.eps, i.momentum, *ss.bn_running)
     except ValueError as err:
@@ -163,23 +169,25 @@ def affine_editor() -> tuple[list, list]:
 # ----------------------------------------------------------------------------- compute
 
 
-def compute(x_cells, gamma_cells, beta_cells, eps, momentum, training) -> tuple[Lab, str | None]:
-    """The Lab for the current input, or the last valid Lab and the sentence saying what is wrong."""
+def compute(
+    x_cells, gamma_cells, beta_cells, eps, momentum, training
+) -> tuple[Worksheet, str | None]:
+    """The Worksheet for the current input, or the last valid Worksheet and the sentence saying what is wrong."""
     ss = st.session_state
     rm, rv = (np.array(v, dtype=np.float64) for v in ss.bn_running)
     try:
         inputs = inputs_from_tables(
             x_cells, gamma_cells, beta_cells, eps, momentum, rm, rv, training
         )
-        ss.bn_lab = run_lab(inputs)
-        return ss.bn_lab, None
+        ss.bn_sheet = make_worksheet(inputs)
+        return ss.bn_sheet, None
     except ValueError as err:
-        if ss.get("bn_lab") is None:  # nothing valid yet (e.g. a bad first input): the example
+        if ss.get("bn_sheet") is None:  # nothing valid yet (e.g. a bad first input): the example
             x = np.array(ti.EXAMPLE)
             f = x.shape[1]
-            ss.bn_lab = run_lab(LabInputs(x, np.ones(f), np.zeros(f), 1e-5, 0.1, np.zeros(f),
+            ss.bn_sheet = make_worksheet(WorksheetInputs(x, np.ones(f), np.zeros(f), 1e-5, 0.1, np.zeros(f),
                                           np.ones(f), True))  # fmt: skip
-        return ss.bn_lab, str(err)
+        return ss.bn_sheet, str(err)
 
 
 # ----------------------------------------------------------------------------- display
@@ -220,26 +228,26 @@ def step_navigation() -> int:
     return ss.bn_step
 
 
-def render_step(lab: Lab, number: int, j: int) -> None:
-    step, training = stepper.STEPS[number], lab.inputs.training
+def render_step(sheet: Worksheet, number: int, j: int) -> None:
+    step, training = stepper.STEPS[number], sheet.inputs.training
     st.subheader(f"Step {number} of {len(stepper.STEPS)} · {step.name}")
     st.latex(step.formula if training else step.eval_formula)
     st.caption(f"With the numbers of feature {j + 1}:")
-    st.latex(stepper.substituted(lab, number, j))
-    values, index = stepper.result(lab, number)
+    st.latex(stepper.substituted(sheet, number, j))
+    values, index = stepper.result(sheet, number)
     tensor_table(values, index, column=j)
     st.markdown(f"**Why:** {step.why if training else step.eval_why}")
-    extra = stepper.note(lab, number, j)
+    extra = stepper.note(sheet, number, j)
     if extra:
         st.info(extra)
 
 
-def render_checks(lab: Lab) -> None:
+def render_checks(sheet: Worksheet) -> None:
     st.subheader("Check against torch")
-    if lab.train is not None:
-        m = xhat_moments(lab.train)
+    if sheet.train is not None:
+        m = xhat_moments(sheet.train)
         mean_ok, var_ok = ("✓" if ok else "✗" for ok in (m.mean_is_zero, m.var_is_one))
-        which = "" if lab.inputs.training else " (train mode, batch statistics)"
+        which = "" if sheet.inputs.training else " (train mode, batch statistics)"
         st.markdown(
             f"**x̂ per feature{which}:** mean ≈ 0 {mean_ok} (max |mean| = {np.max(np.abs(m.mean)):.1e}) · "
             f"variance ≈ 1 {var_ok} (exactly σ²/(σ²+ε): max |var − 1| = "
@@ -249,7 +257,7 @@ def render_checks(lab: Lab) -> None:
         if m.eps_dominated:
             names = ", ".join(str(j + 1) for j in m.eps_dominated)
             st.caption(f"Feature(s) {names}: variance at or below eps, so x̂ stays near 0.")
-    for check in lab.checks:
+    for check in sheet.checks:
         text = f"{check.label} vs torch.nn.BatchNorm1d: "
         if check.matches:
             st.success(f"{text}**matches** (max |Δ| = {check.max_diff:.1e} ≤ {MATCH_TOL:.0e})")

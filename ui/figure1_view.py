@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from bnviz.figure1_plots import panels
-from bnviz.figure1_result import RESULT_PATH, Figure1Result
-from bnviz.plots import TWIN_LABELS
-from bnviz.progress import clock
+from bnviz.figure1.plots import panels
+from bnviz.figure1.progress import clock
+from bnviz.figure1.result import RESULT_PATH, Figure1Result
+from bnviz.style import TWIN_LABELS
 from ui.chart_bridge import live_chart
-from ui.lab_session import registry, run_key
+from ui.session_runs import registry, run_key
 
 REFRESH_S = 0.5  # 2 Hz while a live run trains
 LIVE_STEPS = [500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000]  # bounded: at most the paper's
@@ -103,14 +103,15 @@ def _key() -> str:
 
 def current_job():
     """This session's live job (finished or not), or None."""
-    lab = registry().get(_key())
-    return lab.runner if lab is not None and lab.released_at is None else None
+    entry = registry().get(_key())
+    return entry.runner if entry is not None and entry.released_at is None else None
 
 
 def start_live(steps: int) -> None:
     """Button callback: start a fresh live run of ``steps``, if a training slot is free."""
-    from bnviz.engine import configure_torch_threads  # torch only when someone asks for training
-    from bnviz.figure1 import Figure1Job
+    # Imported here, not at the top: torch loads only when someone asks for training.
+    from bnviz.figure1.job import Figure1Job
+    from bnviz.train.experiment import configure_torch_threads
 
     configure_torch_threads(1)  # process-wide, as the live lab sets it: one thread per twin
     reg, key = registry(), _key()
@@ -127,10 +128,10 @@ def start_live(steps: int) -> None:
 
 
 def stop_live() -> None:
-    lab = registry().get(_key())
-    if lab is not None:
+    entry = registry().get(_key())
+    if entry is not None:
         registry().pause(_key())
-        lab.runner.stop()
+        entry.runner.stop()
 
 
 def render_live() -> None:
@@ -142,10 +143,10 @@ def render_live() -> None:
 
 def _live_body() -> None:
     reg = registry()
-    lab = reg.touch(_key())
-    if lab is None:
+    entry = reg.touch(_key())
+    if entry is None:
         return
-    job = lab.runner
+    job = entry.runner
     if job.error is not None:
         st.error(f"The live run failed: {job.error}")
         return
@@ -165,6 +166,6 @@ def _live_body() -> None:
                 f"Done after {done:,} steps: test accuracy {result.final_accuracy('bn'):.1%} "
                 f"{TWIN_LABELS['bn']}, {result.final_accuracy('plain'):.1%} {TWIN_LABELS['plain']}."
             )
-    if lab.training and (job.finished or not job.is_running):
+    if entry.training and (job.finished or not job.is_running):
         reg.pause(_key())  # give the slot back
         st.rerun(scope="app")  # redraw the page without the timer

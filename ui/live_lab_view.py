@@ -1,7 +1,7 @@
 """The live lab's Streamlit glue: the session's run, its controls, and the live charts.
 
 The page (``pages/live_lab.py``) declares the widgets; this module turns them into calls on the
-session's :class:`bnviz.engine.Runner` (through :mod:`ui.lab_session`, which enforces the server-wide
+session's :class:`bnviz.engine.Runner` (through :mod:`ui.session_runs`, which enforces the server-wide
 cap) and renders the charts in an ``st.fragment`` that refreshes in place through the chart bridge.
 """
 
@@ -11,13 +11,14 @@ import dataclasses
 
 import streamlit as st
 
-from bnviz import plots
 from bnviz.config import RunConfig
-from bnviz.engine import Experiment, configure_torch_threads
-from bnviz.runner import Runner
-from bnviz.sessions import LabSession
+from bnviz.style import TWIN_LABELS
+from bnviz.train import plots
+from bnviz.train.experiment import configure_torch_threads
+from bnviz.train.runner import Runner
+from bnviz.train.sessions import SessionRun
 from ui.chart_bridge import live_chart
-from ui.lab_session import lab_session, registry, session_id
+from ui.session_runs import registry, session_id, session_run
 
 REFRESH_S = 0.5  # 2 Hz: smooth on a projector, cheap for the server
 WAITING_REFRESH_S = 1.0  # a run waiting for a free slot polls for it
@@ -61,11 +62,11 @@ def _widgets_from(cfg: RunConfig) -> None:
     )  # fmt: skip
 
 
-def session() -> LabSession:
+def session() -> SessionRun:
     _torch_threads()
     cfg = current_config()
     speed = SPEEDS[st.session_state.get("lab_speed", "max")]
-    return lab_session(lambda: Runner(Experiment(cfg), steps_per_second=speed))
+    return session_run(lambda: Runner(cfg, steps_per_second=speed))
 
 
 def url_warnings() -> list[str]:
@@ -73,51 +74,51 @@ def url_warnings() -> list[str]:
 
 
 # -- controls (callbacks run before the next script run) ------------------------------------------------
-def _lab() -> LabSession | None:
+def _entry() -> SessionRun | None:
     """This session's run, with a fresh runner in place of one that stopped (its worker failed):
     a control pressed after a failure starts over instead of raising on the page."""
-    lab = registry().get(session_id())
-    if lab is not None and lab.runner.is_stopped:
+    entry = registry().get(session_id())
+    if entry is not None and entry.runner.is_stopped:
         start_new_run(current_config())
-    return lab
+    return entry
 
 
 def set_playing(play: bool) -> None:
     """Play or pause, as the button the user saw said: an intent, not a toggle. Streamlit 1.67 now
     and then runs a button's callback twice for one click (seen on Pause while the charts refresh
     themselves; both calls get that button's args), and a toggle would then pause and play again."""
-    lab = _lab()
-    if lab is None:
+    entry = _entry()
+    if entry is None:
         return
     if not play:
         registry().pause(session_id())
-    elif not lab.wants_to_train and not registry().play(session_id()):
+    elif not entry.wants_to_train and not registry().play(session_id()):
         st.session_state.lab_notice = "busy"
 
 
 def step_once(n: int = 10) -> None:
-    lab = _lab()
-    if lab is not None and not lab.training:
-        lab.runner.step(n, wait=True)
+    entry = _entry()
+    if entry is not None and not entry.training:
+        entry.runner.step(n, wait=True)
 
 
 def reset_run() -> None:
-    lab = _lab()
-    if lab is not None:
-        lab.runner.reset()
+    entry = _entry()
+    if entry is not None:
+        entry.runner.reset()
 
 
 def apply_speed() -> None:
-    lab = _lab()
-    if lab is not None:
-        lab.runner.set_speed(SPEEDS[st.session_state.lab_speed])
+    entry = _entry()
+    if entry is not None:
+        entry.runner.set_speed(SPEEDS[st.session_state.lab_speed])
 
 
 def apply_lr() -> None:
-    lab = _lab()
+    entry = _entry()
     lr = float(st.session_state.lab_lr)
-    if lab is not None:
-        lab.runner.set_lr(lr)
+    if entry is not None:
+        entry.runner.set_lr(lr)
     st.query_params["lr"] = f"{lr:g}"
 
 
@@ -141,7 +142,7 @@ def start_new_run(cfg: RunConfig) -> None:
     """Replace the session's run with a fresh one for ``cfg`` and put it in the URL."""
     st.session_state.lab_cfg = cfg
     speed = SPEEDS[st.session_state.get("lab_speed", "max")]
-    registry().replace_runner(session_id(), Runner(Experiment(cfg), steps_per_second=speed))
+    registry().replace_runner(session_id(), Runner(cfg, steps_per_second=speed))
     st.query_params.from_dict(cfg.to_query_params(only_changed=True))
 
 
@@ -149,7 +150,7 @@ def keep_current_run() -> None:
     _widgets_from(dataclasses.replace(current_config(), lr=float(st.session_state.lab_lr)))
 
 
-def network_changes(lab: LabSession) -> None:
+def network_changes(entry: SessionRun) -> None:
     """Apply changed network settings: at once on a fresh run, after a confirmation otherwise."""
     pending, cfg = pending_config(), current_config()
     if isinstance(pending, str):
@@ -157,7 +158,7 @@ def network_changes(lab: LabSession) -> None:
         return
     if dataclasses.replace(pending, lr=cfg.lr) == cfg:
         return
-    if lab.runner.snapshot().step == 0:
+    if entry.runner.snapshot().step == 0:
         start_new_run(pending)
         return
     with st.sidebar.container(border=True):
@@ -177,24 +178,24 @@ STEADY_CSS = """<style>
 </style>"""
 
 
-def render_live(lab: LabSession) -> None:
+def render_live(entry: SessionRun) -> None:
     """Status line and charts, refreshed in place while the run trains (or waits for a slot)."""
     st.html(STEADY_CSS)
-    interval = REFRESH_S if lab.training else WAITING_REFRESH_S if lab.wants_to_train else None
+    interval = REFRESH_S if entry.training else WAITING_REFRESH_S if entry.wants_to_train else None
     st.fragment(run_every=interval)(_live_body)()
 
 
 def _live_body() -> None:
     reg, sid = registry(), session_id()
-    lab = reg.touch(sid)
-    if lab is None:  # released and stopped while the page stayed open: a rerun recreates it
+    entry = reg.touch(sid)
+    if entry is None:  # released and stopped while the page stayed open: a rerun recreates it
         st.info("This run was stopped after the tab went away. Reload the page to start again.")
         return
-    snap = lab.runner.snapshot()
+    snap = entry.runner.snapshot()
     main = "bn" if st.session_state.get("lab_bn", True) else "plain"
     side_by_side = st.session_state.get("lab_view") == "Side by side"
     shown = ["plain", "bn"] if side_by_side else [main]
-    _status(lab, snap, reg)
+    _status(entry, snap, reg)
 
     st.subheader("Loss and test accuracy — both twins")
     live_chart(plots.curves_figure(snap), key="lab_curves")
@@ -214,7 +215,7 @@ def _live_body() -> None:
     st.subheader("Distribution of each layer's nonlinearity input over time")
     quantity = "wu" if st.session_state.get("lab_pre_bn", False) else "z"
     for name in shown:
-        label = plots.TWIN_LABELS[name]
+        label = TWIN_LABELS[name]
         note = " (before BN: Wu)" if quantity == "wu" and name == "bn" else ""
         st.markdown(f"**{label}{note}**")
         live_chart(plots.histogram_heatmap_figure(snap, name, quantity), key=f"lab_heat_{name}")
@@ -235,22 +236,22 @@ def _live_body() -> None:
         st.caption("‖ΔW‖ / ‖W‖ per optimizer step; around 1e-3 is the usual healthy rate.")
 
 
-def _status(lab: LabSession, snap, reg) -> None:
+def _status(entry: SessionRun, snap, reg) -> None:
     diverged = [
-        f"{plots.TWIN_LABELS[n]} diverged at step {t.diverged_at:,}"
+        f"{TWIN_LABELS[n]} diverged at step {t.diverged_at:,}"
         for n, t in snap.twins.items()
         if t.diverged_at is not None
     ]
     state = (
         "training"
-        if lab.training
+        if entry.training
         else "waiting for a free slot"
-        if lab.wants_to_train
+        if entry.wants_to_train
         else "paused"
     )
     # A paused run's last measured rate would read as if it still trained.
-    rate = f" · {snap.steps_per_second:,.0f} steps/s" if lab.training else ""
-    error = getattr(lab.runner, "error", None)
+    rate = f" · {snap.steps_per_second:,.0f} steps/s" if entry.training else ""
+    error = getattr(entry.runner, "error", None)
     with st.container(key="lab_status"):
         st.markdown(
             f"**Step {snap.step:,}** · {state}{rate} · "
@@ -258,7 +259,7 @@ def _status(lab: LabSession, snap, reg) -> None:
             f"{reg.session_count} open, limit {reg.max_training}"
             + "".join(f" · :red[{d}]" for d in diverged)
         )
-        if lab.wants_to_train and not lab.training:
+        if entry.wants_to_train and not entry.training:
             st.info(
                 f"All {reg.max_training} training slots on this server are in use. Your run starts "
                 "as soon as one frees up — or press **Step** to advance it by hand."

@@ -50,8 +50,8 @@ def test_run_it_live_shows_progress_and_finishes(open_app):
 
 
 def test_cli_png_is_the_html_figure_drawn_by_chromium(tmp_path):
-    from bnviz.figure1_export import FIGURE_WIDTH, write_all
-    from bnviz.figure1_result import Figure1Result
+    from bnviz.figure1.export import FIGURE_WIDTH, write_all
+    from bnviz.figure1.result import Figure1Result
 
     written = write_all(Figure1Result.load(), tmp_path)
     png = tmp_path / "figure1.png"

@@ -1,0 +1,8 @@
+"""Normalization step by step, as data: what the BN arithmetic page shows and checks.
+
+``validate`` (what a student may type), ``normalize`` (steps 1-5 along one axis), ``batchnorm``
+(train mode, running statistics, eval mode), ``layernorm``, ``backward`` (the chain rule written
+out), ``oracle`` (the same numbers from ``torch.nn``), ``worksheet`` (everything one page view
+shows), ``stepper`` (the seven steps' formulas and explanations), ``tensor_input`` (text cells to
+tensors) and ``axis_diagram`` (which axis each norm averages over).
+"""

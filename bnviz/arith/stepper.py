@@ -1,0 +1,235 @@
+"""The seven steps of the BN stepper: formula, the same formula with numbers, result, and why.
+
+A registry ``STEPS`` (number -> Step) holds the text; the functions below fill in the numbers of one
+feature column ``j`` (0-based) of a ``Worksheet``. Everything returns KaTeX strings for ``st.latex`` and
+plain arrays, so it is testable without Streamlit. Small batches show every term of a sum; from
+``FULL_BATCH + 1`` rows on, the middle terms are elided with dots.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bnviz.arith.worksheet import Worksheet
+
+FULL_BATCH = 6  # up to this many examples every term is written out; beyond, the middle is elided
+HEAD = 3  # terms shown before the dots when elided
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    name: str
+    formula: str  # KaTeX, train mode
+    why: str  # one sentence, train mode
+    eval_formula: str  # KaTeX, eval mode
+    eval_why: str
+
+
+RM, RV = r"\text{running\_mean}_j", r"\text{running\_var}_j"
+
+STEPS: dict[int, Step] = {
+    s.number: s
+    for s in (
+        Step(1, "mean", r"\mu_j = \frac{1}{m}\sum_{i=1}^{m} x_{ij}",
+             "Subtracting the batch mean removes whatever offset the previous layer drifted to, "
+             "so the next layer always sees this feature centred on 0.",
+             rf"\mu_j = {RM}",
+             "In eval mode the mean is a fixed number, so an example's output no longer depends "
+             "on which other examples share its batch."),
+        Step(2, "variance", r"\sigma_j^2 = \frac{1}{m}\sum_{i=1}^{m} (x_{ij} - \mu_j)^2",
+             "Dividing by m (not m − 1) gives this batch's own spread, exactly what step 3 needs "
+             "to make the variance 1.",
+             rf"\sigma_j^2 = {RV}",
+             "In eval mode the variance is the running estimate, not the spread of this batch."),
+        Step(3, "normalize", r"\hat{x}_{ij} = \frac{x_{ij} - \mu_j}{\sqrt{\sigma_j^2 + \epsilon}}",
+             "Now every feature has mean 0 and variance 1 on this batch, whatever scale the layer "
+             "below produced; ε only guards against dividing by zero.",
+             r"\hat{x}_{ij} = \frac{x_{ij} - \mu_j}{\sqrt{\sigma_j^2 + \epsilon}}",
+             "The same division with running statistics: x̂ has mean 0 and variance 1 only as far "
+             "as those statistics match this data."),
+        Step(4, "scale", r"\gamma_j \, \hat{x}_{ij}",
+             "γ is learned, so the network can pick any spread again (γ = √(σ² + ε) would even "
+             "undo step 3).", r"\gamma_j \, \hat{x}_{ij}", "γ is the learned scale, as in training."),
+        Step(5, "shift", r"y_{ij} = \gamma_j \, \hat{x}_{ij} + \beta_j",
+             "β is learned too: the network, not the batch, decides where each feature sits.",
+             r"y_{ij} = \gamma_j \, \hat{x}_{ij} + \beta_j",
+             "This is the eval-mode output: a fixed affine map per feature."),
+        Step(6, "running-stat update",
+             rf"\begin{{aligned}} {RM} &\leftarrow (1 - \alpha)\,{RM} + \alpha\,\mu_j \\ "
+             rf"{RV} &\leftarrow (1 - \alpha)\,{RV} + \alpha\,\tfrac{{m}}{{m-1}}\,\sigma_j^2 "
+             r"\end{aligned}",
+             "These averages over many batches estimate the whole data set's statistics for "
+             "inference; m/(m − 1) makes the variance estimate unbiased, as torch does.",
+             r"\text{eval mode: the running statistics are read, not updated}",
+             "Only a training step moves the running statistics; press “Apply one training step”."),
+        Step(7, "eval-mode output",
+             rf"y_{{ij}} = \gamma_j \, \frac{{x_{{ij}} - {RM}}}{{\sqrt{{{RV} + \epsilon}}}} + \beta_j",
+             "At inference the running statistics replace the batch's (Alg. 2 of the paper), so "
+             "one example gets the same output alone or in any batch.",
+             rf"y_{{ij}} = \gamma_j \, \frac{{x_{{ij}} - {RM}}}{{\sqrt{{{RV} + \epsilon}}}} + \beta_j",
+             "In eval mode step 5 already was this output."),
+    )
+}  # fmt: skip
+
+
+def tex_number(v: float) -> str:
+    """4 decimals for everyday sizes, scientific (a × 10^k) for tiny or huge ones."""
+    v = float(v)
+    if v == 0 or abs(v) < 5e-13:  # round-off of an exact 0 (e.g. a constant column)
+        return "0"
+    if 1e-3 <= abs(v) < 1e5:
+        text = f"{v:.4f}".rstrip("0").rstrip(".")  # 0.1 not 0.1000: typed values read as typed
+        return "0" if text == "-0" else text
+    exponent = math.floor(math.log10(abs(v)))
+    mantissa = f"{v / 10**exponent:.3f}".rstrip("0").rstrip(".")
+    if mantissa in ("1", "-1"):
+        return f"{mantissa[:-1]}10^{{{exponent}}}"
+    return rf"{mantissa} \times 10^{{{exponent}}}"
+
+
+def paren(v: float) -> str:
+    """A number safe to put after an operator: negatives in parentheses."""
+    text = tex_number(v)
+    return f"({text})" if text.startswith("-") else text
+
+
+def elided(items: Sequence[str], full: int = FULL_BATCH, head: int = HEAD) -> list[str | None]:
+    """All items if few, else the first ``head``, None (the dots) and the last one."""
+    items = list(items)
+    if len(items) <= full:
+        return items
+    return [*items[:head], None, items[-1]]
+
+
+def signed_sum(values: Sequence[float]) -> str:
+    """-0.6577 + 0.7392 - 0.5797, eliding the middle of long sums."""
+    parts = []
+    for k, v in enumerate(elided([float(v) for v in values])):
+        if v is None:
+            parts.append(r"+ \cdots")
+        elif k == 0:
+            parts.append(tex_number(v))
+        else:
+            sign = "-" if tex_number(v).startswith("-") else "+"
+            parts.append(f"{sign} {tex_number(abs(v))}")
+    return " ".join(parts)
+
+
+def column(entries: Sequence[str]) -> str:
+    """A column vector of KaTeX entries, rows elided for large batches."""
+    rows = [r"\vdots" if e is None else e for e in elided(entries)]
+    return r"\begin{pmatrix} " + r" \\ ".join(rows) + r" \end{pmatrix}"
+
+
+def numbers(values: Sequence[float]) -> str:
+    return column([tex_number(v) for v in values])
+
+
+def substituted(sheet: Worksheet, number: int, j: int) -> str:
+    """Step ``number``'s formula with the numbers of feature column ``j`` (0-based) filled in."""
+    s, i = sheet.shown, sheet.inputs
+    x, m, k = s.x[:, j], s.x.shape[0], j + 1
+    mu, var, std = s.mean[j], s.var[j], s.std[j]
+    eps = tex_number(s.eps)
+    training = i.training
+    if number == 1:
+        if not training:
+            return rf"\mu_{k} = \text{{running\_mean}}_{k} = {tex_number(mu)}"
+        return rf"\mu_{k} = \frac{{1}}{{{m}}}\left({signed_sum(x)}\right) = {tex_number(mu)}"
+    if number == 2:
+        if not training:
+            return rf"\sigma_{k}^2 = \text{{running\_var}}_{k} = {tex_number(var)}"
+        terms = [
+            r"\cdots" if t is None else rf"({tex_number(t)} - {paren(mu)})^2"
+            for t in elided([float(v) for v in x])
+        ]
+        return (
+            rf"\sigma_{k}^2 = \frac{{1}}{{{m}}}\left({' + '.join(terms)}\right) = {tex_number(var)}"
+        )
+    if number == 3:
+        rows = [rf"{tex_number(v)} - {paren(mu)}" for v in x]
+        return (
+            rf"\hat{{x}}_{{:,{k}}} = \frac{{1}}{{\sqrt{{{tex_number(var)} + {eps}}}}}{column(rows)}"
+            rf" = \frac{{1}}{{{tex_number(std)}}}{numbers(x - mu)} = {numbers(s.x_hat[:, j])}"
+        )
+    if number == 4:
+        return rf"\gamma_{k}\,\hat{{x}}_{{:,{k}}} = {paren(s.gamma[j])} \cdot {numbers(s.x_hat[:, j])} = {numbers(s.scaled[:, j])}"  # noqa: E501
+    if number == 5:
+        return (
+            rf"y_{{:,{k}}} = {numbers(s.scaled[:, j])} + {paren(s.beta[j])} = {numbers(s.y[:, j])}"
+        )
+    if number == 6:
+        return _running_update(sheet, j)
+    return _eval_output(sheet, j)
+
+
+def _running_update(sheet: Worksheet, j: int) -> str:
+    i, k = sheet.inputs, j + 1
+    rm, rv = tex_number(i.running_mean[j]), tex_number(i.running_var[j])
+    if not i.training:
+        return rf"\text{{running\_mean}}_{k} = {rm}, \quad \text{{running\_var}}_{k} = {rv}"
+    t, a = sheet.train, tex_number(i.momentum)
+    m = t.x.shape[0]
+    return (
+        rf"\begin{{aligned}} \text{{running\_mean}}_{k} &\leftarrow (1 - {a}) \cdot {paren(i.running_mean[j])}"
+        rf" + {a} \cdot {paren(t.mean[j])} = {tex_number(t.running_mean[j])} \\ "
+        rf"\text{{running\_var}}_{k} &\leftarrow (1 - {a}) \cdot {rv} + {a} \cdot \tfrac{{{m}}}{{{m - 1}}}"
+        rf" \cdot {tex_number(t.var[j])} = {tex_number(t.running_var[j])} \end{{aligned}}"
+    )
+
+
+def _eval_output(sheet: Worksheet, j: int) -> str:
+    i, k = sheet.inputs, j + 1
+    if i.training:
+        rm, rv = sheet.train.running_mean[j], sheet.train.running_var[j]
+    else:
+        rm, rv = i.running_mean[j], i.running_var[j]
+    x = sheet.shown.x[:, j]
+    rows = [rf"{tex_number(v)} - {paren(rm)}" for v in x]
+    gamma, beta = paren(i.gamma[j]), paren(i.beta[j])
+    return (
+        rf"y_{{:,{k}}} = {gamma} \cdot \frac{{1}}{{\sqrt{{{tex_number(rv)} + {tex_number(i.eps)}}}}}"
+        rf"{column(rows)} + {beta} = {numbers(sheet.eval_output[:, j])}"
+    )
+
+
+def result(sheet: Worksheet, number: int) -> tuple[np.ndarray, list[str]]:
+    """The tensor a step produces and its row labels; the page highlights the chosen column."""
+    s, m = sheet.shown, sheet.shown.x.shape[0]
+    examples = [f"example {i + 1}" for i in range(m)]
+    if number == 1:
+        return s.mean[None, :], ["μ (mean)" if sheet.inputs.training else "μ = running_mean"]
+    if number == 2:
+        return np.stack([s.var, s.std]), ["σ² (variance)", "√(σ² + ε)"]
+    if number == 6:
+        i = sheet.inputs
+        after = sheet.train if i.training else None
+        new_mean = after.running_mean if after else i.running_mean
+        new_var = after.running_var if after else i.running_var
+        rows = [i.running_mean, new_mean, i.running_var, new_var]
+        labels = ["running_mean before", "running_mean after", "running_var before",
+                  "running_var after"]  # fmt: skip
+        return np.stack(rows), labels
+    tensor = {3: s.x_hat, 4: s.scaled, 5: s.y, 7: sheet.eval_output}[number]
+    return tensor, examples
+
+
+def note(sheet: Worksheet, number: int, j: int) -> str | None:
+    """An extra sentence when feature ``j`` is a special case (constant column, eps dominates)."""
+    s = sheet.shown
+    if number not in (2, 3) or not sheet.inputs.training or s.var[j] >= s.eps:
+        return None
+    if s.var[j] == 0:
+        return (
+            f"Feature {j + 1} is constant: its variance is 0, so eps alone sets the divisor "
+            "√(0 + ε), every x̂ is 0 and the output is just β."
+        )
+    return (
+        f"Feature {j + 1} barely varies: its variance ({s.var[j]:.2g}) is below eps ({s.eps:g}), "
+        "so eps mostly sets the divisor and x̂ stays near 0 instead of reaching variance 1."
+    )

@@ -1,0 +1,125 @@
+"""What normalization accepts, and the sentence a student gets for anything else.
+
+Every function takes what a page or a caller passed (arrays, nested lists, numbers) and returns a
+validated float64 copy, or raises ``ValueError`` with a sentence that says what to fix: an empty,
+ragged or non-finite tensor, a batch of 1 in train mode, eps or momentum out of range, a per-feature
+vector of the wrong length, a negative running variance, or a result that overflows float64.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from bnviz.arith.tensor_input import parse_tensor
+
+
+def validate_batch(x: object, *, min_batch: int = 1) -> np.ndarray:
+    """x -> float64 copy (batch, features); ValueError saying what to fix otherwise."""
+    if isinstance(x, list | tuple):
+        if len(x) > 0 and not all(isinstance(r, list | tuple | np.ndarray) for r in x):
+            raise ValueError(
+                "x must be a table (batch, features): write each example as a row of numbers, "
+                "e.g. [[1.0, 2.0], [3.0, 4.0]]."
+            )
+        x = parse_tensor(x)  # ragged rows, text and empty cells get their own sentences
+    try:
+        x = np.array(x, dtype=np.float64)  # copies: callers' arrays are never aliased
+    except (TypeError, ValueError):
+        raise ValueError("x must hold numbers only: check every cell of the tensor.") from None
+    if x.size == 0:
+        raise ValueError("The tensor is empty: enter at least one row (example) and one column.")
+    if x.ndim != 2:
+        raise ValueError(
+            f"x must be 2-D (batch, features) but has {x.ndim} dimension(s): "
+            "rows are the examples of the batch, columns are the features."
+        )
+    bad = np.argwhere(~np.isfinite(x))
+    if len(bad):
+        i, j = bad[0]
+        raise ValueError(
+            f"The value at row {i + 1}, feature {j + 1} is {x[i, j]}: "
+            "batch norm needs finite numbers, so replace it."
+        )
+    if x.shape[0] < min_batch:
+        raise ValueError(
+            "A batch of 1 example has no spread, so its variance is undefined and train mode cannot "
+            "normalize it (torch.nn.BatchNorm1d refuses too): add a row, or switch to eval mode, "
+            "which uses the running statistics instead."
+        )
+    return x
+
+
+def validate_per_feature(values: object, name: str, features: int, default: float) -> np.ndarray:
+    """gamma/beta/running stats -> float64 (features,); None means ``default`` for every feature."""
+    if values is None:
+        return np.full(features, default, dtype=np.float64)
+    try:
+        v = np.array(values, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must hold numbers only: one number per feature.") from None
+    if v.size != features:
+        raise ValueError(
+            f"{name} has {v.size} values but the tensor has {features} features: "
+            f"give exactly one {name} per feature."
+        )
+    if not np.isfinite(v).all():
+        raise ValueError(f"{name} must be finite numbers: replace the NaN or infinite value.")
+    return v
+
+
+def validate_eps(eps: object) -> float:
+    """eps must be a finite number > 0: it is what keeps a constant column from dividing by 0."""
+    try:
+        eps = float(eps)
+    except (TypeError, ValueError):
+        raise ValueError("eps must be a number greater than 0, e.g. 1e-5.") from None
+    if not math.isfinite(eps) or eps <= 0:
+        raise ValueError(
+            f"eps is {eps}, but it must be greater than 0 (e.g. 1e-5): it keeps the division "
+            "sqrt(var + eps) away from zero when a feature's variance is 0."
+        )
+    return eps
+
+
+def validate_momentum(momentum: object) -> float:
+    try:
+        momentum = float(momentum)
+    except (TypeError, ValueError):
+        raise ValueError("momentum must be a number between 0 and 1, e.g. 0.1.") from None
+    if not (0.0 <= momentum <= 1.0):
+        raise ValueError(
+            f"momentum is {momentum}, but it must lie between 0 and 1: it is the weight of the "
+            "new batch in the running average (torch's default is 0.1)."
+        )
+    return momentum
+
+
+def require_finite(x: np.ndarray, **arrays: np.ndarray) -> None:
+    """Raise the overflow sentence if any result overflowed float64 (inf or NaN)."""
+    for name, a in arrays.items():
+        if not np.isfinite(a).all():
+            biggest = float(np.max(np.abs(x)))
+            raise ValueError(
+                f"The numbers are too large for float64: the {name} overflows (float64 stops at "
+                f"about 1.8e308; the largest |x| here is {biggest:.3g}, and the variance squares "
+                "it). Keep |x| below about 1e150 and gamma, beta moderate."
+            )
+
+
+def validate_running_stats(
+    running_mean: object, running_var: object, features: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """running_mean, running_var -> float64 (features,) each; None means torch's initial 0 and 1."""
+    mean = validate_per_feature(running_mean, "running_mean", features, 0.0)
+    var = validate_per_feature(running_var, "running_var", features, 1.0)
+    if (var < 0).any():
+        raise ValueError("running_var must be 0 or more: a variance is never negative.")
+    return mean, var
+
+
+def readonly(**arrays: np.ndarray) -> dict[str, np.ndarray]:
+    for a in arrays.values():
+        a.setflags(write=False)
+    return arrays

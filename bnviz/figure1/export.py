@@ -1,0 +1,135 @@
+"""Files of a Figure 1 run: CSV of the curves, the three panels as HTML and PNG, the ``.npz``.
+
+PNG without new dependencies: plotly 7 exports images only through kaleido, which drives a Chrome of
+its own and is not installed here. The HTML we write anyway is self-contained (plotly.js inlined, so
+it opens offline), and a headless browser is already part of the dev setup for the browser tests:
+:func:`write_png` opens that HTML in the system Chromium through Playwright and screenshots the plot.
+Without Playwright or Chromium the PNG is skipped with a message; the HTML and CSV still come out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import plotly.graph_objects as go
+
+from bnviz.figure1.plots import figure1
+from bnviz.figure1.result import Figure1Result
+
+FIGURE_WIDTH = 1400  # px of the HTML/PNG figure: three readable panels side by side
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def write_html(result: Figure1Result, path: Path) -> Path:
+    fig = go.Figure(figure1(result))
+    fig.update_layout(width=FIGURE_WIDTH)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.write_html(path, include_plotlyjs=True, full_html=True, config={"displaylogo": False})
+    return path
+
+
+def chromium_path() -> str | None:
+    """The system Chromium (``BNVIZ_CHROMIUM`` overrides), or None."""
+    explicit = os.environ.get("BNVIZ_CHROMIUM")
+    if explicit:
+        return explicit if Path(explicit).exists() else None
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def write_png(html: Path, path: Path, scale: float = 1.5) -> Path:
+    """Screenshot the plot of ``html`` (from :func:`write_html`) into ``path``.
+
+    Raises ``RuntimeError`` naming what is missing when Playwright or Chromium is not available.
+    Works from any caller: Playwright's sync API refuses to start in a thread that already runs an
+    event loop (Jupyter, or another sync Playwright), so the browser is driven from a thread of its
+    own.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="bnviz-png") as pool:
+        return pool.submit(_write_png, html, path, scale).result()
+
+
+def _write_png(html: Path, path: Path, scale: float) -> Path:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise RuntimeError(
+            "the PNG needs Playwright (pip install -r requirements-dev.txt)"
+        ) from None
+    executable = chromium_path()
+    if executable is None:
+        raise RuntimeError("the PNG needs a system Chromium (apt-get install chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(
+                viewport={"width": FIGURE_WIDTH + 40, "height": 700}, device_scale_factor=scale
+            )
+            page.goto(html.resolve().as_uri())
+            page.wait_for_selector(".plotly-graph-div .main-svg", timeout=30_000)
+            page.locator(".plotly-graph-div").first.screenshot(path=str(path))
+        finally:
+            browser.close()
+    return path
+
+
+def write_all(result: Figure1Result, out: Path, png: bool = True) -> list[Path]:
+    """``figure1.csv``, ``figure1.npz``, ``figure1.html`` and (if ``png``) ``figure1.png`` in
+    ``out``; returns the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = [result.to_csv(out / "figure1.csv"), result.save(out / "figure1.npz")]
+    html = write_html(result, out / "figure1.html")
+    written.append(html)
+    if png:
+        try:
+            written.append(write_png(html, out / "figure1.png"))
+        except RuntimeError as exc:
+            print(f"PNG skipped: {exc}; open {html} in a browser instead.", file=sys.stderr)
+    return written
+
+
+def provenance(argv: list[str] | None = None) -> dict[str, str]:
+    """How a result was made: command, date, git commit, machine and library versions."""
+    import numpy
+    import torch
+
+    args = sys.argv[1:] if argv is None else argv
+    return {
+        "command": " ".join(["python -m bnviz.figure1", *args]),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "git_commit": _git_commit(),
+        "machine": f"{cpu_model()}, {os.cpu_count()} logical CPUs",
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+    }
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+            timeout=5,
+        )
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"

@@ -1,0 +1,231 @@
+"""Reproduce Figure 1 of Ioffe & Szegedy (2015) on the embedded MNIST, with the live lab's engine.
+
+    python -m bnviz.figure1 [--steps 50000] [--out out/figure1] [--ship]
+
+The paper's §4.1 setup is ``RunConfig()``: 3 fully connected hidden layers x 100 sigmoid units,
+weights from a small Gaussian, batch 60, the twins (without / with BN after every hidden layer)
+trained in lockstep on the same minibatches. The paper states no optimizer or learning rate; we use
+``RunConfig``'s: plain SGD, lr 0.5, weights from N(0, 0.05²) (why: ``bnviz.config.RunConfig``).
+
+What is recorded, ``RECORDS`` times per run (every ``steps // RECORDS`` steps, and at step 0), by the
+engine itself (``bnviz.engine.Experiment``, eval mode, so recording never changes training):
+
+- (a) test accuracy on ``EVAL_SIZE`` held-out test digits;
+- (b, c) the 15/50/85th percentiles of the input ``z`` to one typical sigmoid of the *last* hidden
+  layer (the unit is drawn once from the seed, the same index in both twins) over the engine's fixed
+  probe batch of test digits. The bn twin's ``z`` is ``γ x_hat + β`` computed with the running
+  statistics, so at step 0 (running mean 0, variance 1, nothing learned yet) it is still the raw
+  ``Wu``; from the first record on it is normalized.
+
+Speed: ``Experiment.step`` runs the bn twin in a worker thread while the caller runs the plain one
+(torch releases the GIL in its kernels), and steps are taken in chunks of ``chunk_steps`` between
+progress reports; see ``bench/bench_figure1.py`` and ``bench/RESULTS.md`` for what that buys.
+
+:class:`Figure1Job` is the same run as a bounded background job (the page's "run it live"), duck-typed
+as a runner for :class:`bnviz.sessions.SessionRegistry` (``start/pause/resume/stop/is_running``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable
+
+from bnviz.config import RunConfig
+from bnviz.figure1.result import RESULT_PATH, Figure1Result, from_snapshot
+from bnviz.train.experiment import EVAL_SIZE, Experiment
+
+PAPER_STEPS = 50_000  # the paper's Fig. 1 x axis
+RECORDS = 100  # records per run: a smooth curve at any run length, ~2% of the work at 50k steps
+MIN_RECORD_EVERY = 10  # a record costs ~10 steps of work: never record more often than this
+MAX_CHUNK = 500  # steps between progress reports / pause checks (~0.25 s of work)
+
+__all__ = [
+    "PAPER_STEPS",
+    "RESULT_PATH",
+    "Figure1Job",
+    "Figure1Result",
+    "paper_config",
+    "record_every",
+    "run_figure1",
+]
+
+
+def record_every(steps: int) -> int:
+    """Steps between records for a run of ``steps``: ``RECORDS`` records (fewer for short runs)."""
+    return max(MIN_RECORD_EVERY, steps // RECORDS)
+
+
+def paper_config(steps: int = PAPER_STEPS, **changes) -> RunConfig:
+    """``RunConfig()`` (the paper's setup) recording test accuracy and percentiles together,
+    ``RECORDS`` times over ``steps``; ``changes`` override fields (e.g. ``seed``)."""
+    every = record_every(steps)
+    changes = {"record_every": every, "eval_every": every, **changes}
+    return dataclasses.replace(RunConfig(), **changes)
+
+
+class Figure1Job:
+    """One bounded Figure 1 run: ``steps`` lockstep steps of the twins, in a background thread.
+
+    ``start()`` launches it, ``pause()``/``resume()`` hold and continue it between chunks,
+    ``stop()`` ends it for good; ``result()`` is a consistent partial (or final) result at any time,
+    from any thread. ``run()`` does the same work in the calling thread instead. Progress:
+    ``steps_done``, ``steps_per_second`` (over the time spent training, pauses excluded),
+    ``eta_seconds``, ``finished``; an exception in the worker is kept in ``error``.
+    """
+
+    def __init__(
+        self,
+        steps: int = PAPER_STEPS,
+        cfg: RunConfig | None = None,
+        eval_size: int = EVAL_SIZE,
+        parallel: bool = True,
+    ):
+        if not 1 <= steps <= 1_000_000:
+            raise ValueError(f"Choose between 1 and 1,000,000 steps, got {steps:,}.")
+        self.steps = int(steps)
+        self.cfg = cfg or paper_config(self.steps)
+        self.chunk_steps = min(MAX_CHUNK, self.cfg.record_every)
+        self._eval_size, self._parallel = eval_size, parallel
+        self._exp: Experiment | None = None
+        self._lock = threading.Lock()
+        self._resume = threading.Event()
+        self._resume.set()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._done = 0
+        self._train_seconds = 0.0
+        self.setup_seconds = 0.0  # building the experiment: loading MNIST, the step-0 records
+        self.error: BaseException | None = None
+
+    # -- progress (any thread) --
+
+    @property
+    def steps_done(self) -> int:
+        return self._done
+
+    @property
+    def finished(self) -> bool:
+        return self._done >= self.steps
+
+    @property
+    def is_running(self) -> bool:
+        """True while the worker thread is training (not paused, stopped, failed or finished)."""
+        alive = self._thread is not None and self._thread.is_alive()
+        return alive and self._resume.is_set() and not self._stop.is_set() and not self.finished
+
+    @property
+    def train_seconds(self) -> float:
+        return self._train_seconds
+
+    @property
+    def steps_per_second(self) -> float:
+        return self._done / self._train_seconds if self._train_seconds > 0 else 0.0
+
+    @property
+    def eta_seconds(self) -> float | None:
+        """Seconds of training left at the speed so far; None before the first chunk."""
+        rate = self.steps_per_second
+        return (self.steps - self._done) / rate if rate > 0 else None
+
+    @property
+    def experiment(self) -> Experiment | None:
+        """The run's engine (None before the worker built it); read it only once finished."""
+        with self._lock:
+            return self._exp
+
+    def result(self) -> Figure1Result | None:
+        """The records so far (a copy); None before the experiment exists."""
+        with self._lock:
+            exp = self._exp
+        if exp is None:
+            return None
+        return from_snapshot(exp.snapshot(), self.steps, self._meta())
+
+    # -- control --
+
+    def start(self) -> None:
+        """Start the background run (idempotent; also resumes a paused run)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="bnviz-figure1", daemon=True)
+            self._thread.start()
+        self.resume()
+
+    def pause(self) -> None:
+        self._resume.clear()
+
+    def resume(self) -> None:
+        self._resume.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """End the run after the current chunk and join the worker."""
+        self._stop.set()
+        self._resume.set()  # a paused worker must wake up to see the stop
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def run(self, progress: Callable[[Figure1Job], None] | None = None) -> Figure1Result:
+        """Train in the calling thread; ``progress(job)`` after every chunk. Returns the result."""
+        self._train(progress)
+        if self.error is not None:
+            raise self.error
+        return self.result()
+
+    # -- the work --
+
+    def _work(self) -> None:
+        try:
+            self._train(None)
+        except BaseException as exc:  # kept for the page; the thread must not die silently
+            self.error = exc
+
+    def _train(self, progress: Callable[[Figure1Job], None] | None) -> None:
+        began = time.perf_counter()
+        exp = Experiment(self.cfg, parallel=self._parallel, eval_size=self._eval_size)
+        with self._lock:
+            self._exp = exp
+        self.setup_seconds = time.perf_counter() - began
+        try:
+            while self._done < self.steps and not self._stop.is_set():
+                if not self._resume.is_set():
+                    self._resume.wait()
+                    continue
+                t0 = time.perf_counter()
+                self._done = exp.step(min(self.chunk_steps, self.steps - self._done))
+                self._train_seconds += time.perf_counter() - t0
+                if exp.all_diverged:
+                    break
+                if progress is not None:
+                    progress(self)
+        finally:
+            exp.close()
+
+    def _meta(self) -> dict:
+        cfg = self.cfg
+        return {
+            "config": cfg.to_query_params(),
+            "summary": cfg.summary(),
+            "optimizer": cfg.optimizer,
+            "lr": cfg.lr,
+            "init_std": cfg.init_std,
+            "eval_size": self._eval_size,
+            "steps_done": self._done,
+            "train_seconds": round(self._train_seconds, 2),
+            "setup_seconds": round(self.setup_seconds, 2),
+            "parallel": self._parallel,
+        }
+
+
+def run_figure1(
+    steps: int = PAPER_STEPS,
+    cfg: RunConfig | None = None,
+    progress: Callable[[Figure1Job], None] | None = None,
+    parallel: bool = True,
+) -> Figure1Result:
+    """Run Figure 1 in the calling thread and return the complete result."""
+    return Figure1Job(steps, cfg, parallel=parallel).run(progress)

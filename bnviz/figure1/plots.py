@@ -1,0 +1,210 @@
+"""Figure builders for the paper's Figure 1 (Ioffe & Szegedy 2015): a result in, plotly dicts out.
+
+- (a) :func:`accuracy_figure`: test accuracy vs training step, without and with BN;
+- (b, c) :func:`percentile_figure`: the 15th/50th/85th percentiles of the input to a typical
+  sigmoid of the last hidden layer over training, plain twin (b), bn twin (c);
+- :func:`panels`: the three as separate figures (the page); :func:`figure1`: side by side in one
+  figure (the CLI's HTML and PNG).
+
+Every builder is a pure function of a :class:`bnviz.figure1.Figure1Result`, complete or still growing,
+and returns a figure *dict* (plotly's JSON schema; cheap to rebuild on every refresh of a live run).
+Conventions shared with the live lab (:mod:`bnviz.style`): its twin colours and labels, x is the
+training step. The x axis always spans the run's planned ``total_steps``, so a run in progress grows
+from left to right instead of rescaling, and (b) and (c) share one y range, so the drift of one is
+comparable with the stillness of the other. Nothing here imports streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bnviz.style import (
+    TWIN_COLORS,
+    TWIN_LABELS,
+    Figure,
+    alpha,
+    axis,
+    axis_ids,
+    base_layout,
+    domains,
+    layout_keys,
+    panel_title,
+)
+
+if TYPE_CHECKING:
+    from bnviz.figure1.result import Figure1Result
+
+PANEL_HEIGHT = 340  # px: the three panels fit one laptop-projector row
+ACCURACY_FLOOR = 0.7  # the paper's axis starts at 0.7; lower only when the data goes lower
+UIREVISION = "figure1"  # constant: a growing chart keeps the user's zoom
+
+
+def accuracy_range(result: Figure1Result) -> list[float]:
+    """Panel (a)'s y range ``[lo, 1.005]``: ``lo`` is the paper's 0.7, lowered in steps of 0.1 to
+    show every accuracy measured after the first 5% of the run (the first few hundred steps climb
+    from chance, 0.1, and would flatten the part worth looking at)."""
+    late = result.steps >= 0.05 * result.total_steps
+    values = np.concatenate([result.accuracy[t][late] for t in TWIN_LABELS])
+    values = values[np.isfinite(values)]
+    lo = ACCURACY_FLOOR
+    if values.size:
+        lo = min(lo, math.floor(float(values.min()) * 10) / 10)
+    return [max(lo, 0.0), 1.005]
+
+
+def percentile_range(result: Figure1Result) -> list[float]:
+    """One y range for (b) and (c): every recorded percentile of both twins, padded by 10%."""
+    values = np.concatenate([result.percentiles[t].reshape(-1) for t in TWIN_LABELS])
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return [-2.0, 2.0]
+    lo, hi = float(values.min()), float(values.max())
+    pad = max(0.1 * (hi - lo), 0.25)
+    return [lo - pad, hi + pad]
+
+
+# -- panels as (traces, x axis, y axis, title) so they can stand alone or share one figure ----------
+
+
+def _accuracy_parts(result: Figure1Result, xa: str, ya: str) -> tuple[list[dict], dict, dict, str]:
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": result.steps,
+            "y": result.accuracy[twin],
+            "name": label,
+            "legendgroup": twin,
+            "line": {"color": TWIN_COLORS[twin], "width": 2.5},
+            "xaxis": xa,
+            "yaxis": ya,
+            "hovertemplate": "step %{x:,}<br>accuracy %{y:.3f}<extra>" + label + "</extra>",
+        }
+        for twin, label in TWIN_LABELS.items()
+    ]
+    y_axis = axis("test accuracy", range=accuracy_range(result), tickformat=".0%")
+    # The title's second line is the legend: a legend box would cover a short run's low curve.
+    key = " · ".join(_colored(TWIN_LABELS[t], TWIN_COLORS[t]) for t in TWIN_LABELS)
+    return traces, _xaxis(result), y_axis, f"(a) Test accuracy<br>{_small(key)}"
+
+
+def _percentile_parts(
+    result: Figure1Result, twin: str, xa: str, ya: str, y_range: list[float]
+) -> tuple[list[dict], dict, dict, str]:
+    if twin not in TWIN_LABELS:
+        raise ValueError(f"twin must be one of {list(TWIN_LABELS)}, got {twin!r}.")
+    p = result.percentiles[twin]  # (records, 3): columns are result.quantiles, 15/50/85
+    color = TWIN_COLORS[twin]
+    common = {"type": "scatter", "mode": "lines", "x": result.steps, "xaxis": xa, "yaxis": ya,
+              "legendgroup": twin, "showlegend": False}  # fmt: skip
+    edge = {"color": color, "width": 1}
+    q_lo, q_mid, q_hi = (f"{q:g}th" for q in result.quantiles)
+    traces = [
+        {**common, "y": p[:, 2], "line": edge, "name": q_hi,
+         "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>" + q_hi + " percentile</extra>"},
+        # Filled down from the 85th: the band holding the middle 70% of the inputs.
+        {**common, "y": p[:, 0], "line": edge, "name": q_lo, "fill": "tonexty",
+         "fillcolor": alpha(color, 0.22),
+         "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>" + q_lo + " percentile</extra>"},
+        {**common, "y": p[:, 1], "line": {"color": color, "width": 2.5}, "name": q_mid,
+         "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>median</extra>"},
+    ]  # fmt: skip
+    panel = "(b)" if twin == "plain" else "(c)"
+    label = TWIN_LABELS[twin]
+    key = _small(f"{q_lo}, {q_mid} (bold), {q_hi} percentiles")
+    title = f"{panel} {label[0].upper()}{label[1:]}: input to a sigmoid<br>{key}"
+    y_axis = axis(f"last hidden layer, unit {result.unit}", range=y_range)
+    return traces, _xaxis(result), y_axis, title
+
+
+def _parts(result: Figure1Result) -> dict[str, tuple[list[dict], dict, dict, str]]:
+    y_range = percentile_range(result)
+    return {
+        "accuracy": _accuracy_parts(result, "x", "y"),
+        "plain": _percentile_parts(result, "plain", "x", "y", y_range),
+        "bn": _percentile_parts(result, "bn", "x", "y", y_range),
+    }
+
+
+# -- public builders ----------------------------------------------------------------------------------
+
+
+def accuracy_figure(result: Figure1Result, height: int = PANEL_HEIGHT) -> Figure:
+    """Panel (a): test accuracy vs training step, one line per twin."""
+    return _single(*_accuracy_parts(result, "x", "y"), height)
+
+
+def percentile_figure(
+    result: Figure1Result, twin: str, y_range: list[float] | None = None, height: int = PANEL_HEIGHT
+) -> Figure:
+    """Panel (b) for ``twin="plain"``, (c) for ``twin="bn"``: the typical unit's 15/50/85th
+    percentiles over training, the 15-85 band shaded. ``y_range`` defaults to
+    :func:`percentile_range`, shared by (b) and (c)."""
+    y_range = y_range if y_range is not None else percentile_range(result)
+    return _single(*_percentile_parts(result, twin, "x", "y", y_range), height)
+
+
+def panels(result: Figure1Result, height: int = PANEL_HEIGHT) -> dict[str, Figure]:
+    """``{"accuracy": (a), "plain": (b), "bn": (c)}`` as three figures with a shared (b, c) range."""
+    return {key: _single(*parts, height) for key, parts in _parts(result).items()}
+
+
+def figure1(result: Figure1Result, title: str | None = None, height: int = 430) -> Figure:
+    """The three panels side by side in one figure (the HTML and PNG of the CLI)."""
+    doms = domains(3, gap=0.07)
+    data, notes, layout = [], [], {}
+    for k, (traces, x_axis, y_axis, text) in enumerate(_parts(result).values()):
+        xa, ya = axis_ids(k)
+        xk, yk = layout_keys(k)
+        for trace in traces:
+            data.append({**trace, "xaxis": xa, "yaxis": ya, "showlegend": False})
+        layout[xk] = {**x_axis, "domain": doms[k], "anchor": ya}
+        layout[yk] = {**y_axis, "anchor": xa}
+        notes.append(panel_title(text, doms[k]))
+    subtitle = result.describe()
+    notes.append(
+        {"text": subtitle, "x": 0, "y": -0.22, "xref": "paper", "yref": "paper",
+         "xanchor": "left", "yanchor": "top", "showarrow": False, "font": {"size": 12, "color": "#555"}}
+    )  # fmt: skip
+    return {
+        "data": data,
+        "layout": {
+            **base_layout(height, uirevision=UIREVISION),
+            **layout,
+            "title": {"text": title or "Ioffe & Szegedy (2015), Figure 1 — reproduced", "x": 0.01},
+            "margin": {"l": 60, "r": 20, "t": 100, "b": 95},
+            "annotations": notes,
+            "showlegend": False,
+        },
+    }
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+
+
+def _xaxis(result: Figure1Result) -> dict:
+    # A little past the end so the last point is not cut by the frame.
+    return axis("training step", range=[0, result.total_steps * 1.01], tickformat="~s")
+
+
+def _single(traces: list[dict], x_axis: dict, y_axis: dict, text: str, height: int) -> Figure:
+    layout = {
+        **base_layout(height, uirevision=UIREVISION),
+        "margin": {"l": 60, "r": 15, "t": 60, "b": 50},  # t: two title lines
+        "xaxis": x_axis,
+        "yaxis": y_axis,
+        "annotations": [panel_title(text, [0, 1])],
+        "showlegend": False,
+    }
+    return {"data": traces, "layout": layout}
+
+
+def _small(text: str) -> str:
+    return f"<span style='font-size:12px;font-weight:normal'>{text}</span>"
+
+
+def _colored(text: str, color: str) -> str:
+    return f"<span style='color:{color}'>{text}</span>"

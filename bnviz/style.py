@@ -1,0 +1,72 @@
+"""The look every chart shares: variant colours and labels, the font, axes, panels and layout.
+
+Plot builders (``bnviz.train.plots``, ``bnviz.figure1.plots``) return plotly figure *dicts* built from
+these helpers, so a lecturer can point at any chart and say the same thing: x is the training step,
+the plain twin is orange, the bn twin blue, panel titles sit centred above their panel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bnviz.train.variants import VARIANTS
+
+Figure = dict[str, Any]  # plotly's JSON schema: {"data": [...], "layout": {...}}
+TWIN_COLORS = {name: v.color for name, v in VARIANTS.items()}
+TWIN_LABELS = {name: v.label for name, v in VARIANTS.items()}
+FONT = {"family": "Source Sans Pro, sans-serif", "size": 14}
+GRID = "#e6e6e6"
+
+
+def axis(title: str = "", **kw) -> dict:
+    """An axis with a title, the light grid and no zero line; ``kw`` adds or overrides keys."""
+    return {"title": {"text": title}, "gridcolor": GRID, "zeroline": False, **kw}
+
+
+def domains(n: int, gap: float = 0.08) -> list[list[float]]:
+    """``n`` equal side-by-side (or stacked) domains in [0, 1] with ``gap`` between them."""
+    width = (1 - gap * (n - 1)) / n
+    return [[k * (width + gap), k * (width + gap) + width] for k in range(n)]
+
+
+def axis_ids(k: int) -> tuple[str, str]:
+    """Trace axis ids of panel ``k``: 0 -> ("x", "y"), 1 -> ("x2", "y2")."""
+    return ("x", "y") if k == 0 else (f"x{k + 1}", f"y{k + 1}")
+
+
+def layout_keys(k: int) -> tuple[str, str]:
+    """Layout keys of panel ``k``'s axes: 0 -> ("xaxis", "yaxis"), 1 -> ("xaxis2", "yaxis2")."""
+    return ("xaxis", "yaxis") if k == 0 else (f"xaxis{k + 1}", f"yaxis{k + 1}")
+
+
+def base_layout(height: int, **kw) -> dict:
+    """White background, the shared font, ``height`` px; ``kw`` adds or overrides keys."""
+    return {
+        "height": height,
+        "font": FONT,
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        **kw,
+    }
+
+
+def panel_title(text: str, x_domain: Sequence[float], y: float = 1.0) -> dict:
+    """A bold title annotation centred above the panel spanning ``x_domain`` (paper coordinates)."""
+    return {
+        "text": f"<b>{text}</b>",
+        "x": (x_domain[0] + x_domain[1]) / 2,
+        "y": y,
+        "xref": "paper",
+        "yref": "paper",
+        "xanchor": "center",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": 15},
+    }
+
+
+def alpha(hex_color: str, opacity: float) -> str:
+    """``"#0072B2", 0.25`` -> ``"rgba(0,114,178,0.25)"`` (a translucent band in a twin's colour)."""
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{opacity})"

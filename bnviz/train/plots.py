@@ -1,0 +1,259 @@
+"""Figure builders for the live lab: ``Snapshot`` in, plotly figure dicts out.
+
+Every builder is a pure function of a :class:`bnviz.history.Snapshot` and returns a figure *dict*
+(``{"data": [...], "layout": {...}}``, plotly's JSON schema): dicts are cheap to build twice a second
+and travel to the browser as they are. Nothing here knows about Streamlit or the chart bridge.
+
+Conventions, so a lecturer can point at any chart and say the same thing:
+- x is always the training step; the plain twin is orange, the bn twin blue (colour-blind safe);
+- learning-rate changes are dotted vertical lines labelled ``lr a → b``;
+- a twin whose loss became non-finite is marked "diverged" where it stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from bnviz.style import (
+    TWIN_COLORS,
+    TWIN_LABELS,
+    Figure,
+    alpha,
+    axis,
+    axis_ids,
+    base_layout,
+    domains,
+    layout_keys,
+    panel_title,
+)
+from bnviz.train.snapshot import LayerSnapshot, Snapshot, TwinSnapshot
+
+LAYER_DASH = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid", "dash")
+
+
+def _layout(height: int, **kw) -> dict:
+    """The live lab's layout: room for axis titles, the legend under the plot; ``kw`` overrides."""
+    defaults = {"margin": {"l": 60, "r": 20, "t": 40, "b": 50},
+                "legend": {"orientation": "h", "y": -0.18, "x": 0}}  # fmt: skip
+    return base_layout(height, **{**defaults, **kw})
+
+
+def _lr_marks(snap: Snapshot, xrefs: Sequence[str]) -> tuple[list[dict], list[dict]]:
+    """Dotted vertical lines (and one label each, on the first panel) at every LR change."""
+    shapes, notes = [], []
+    for event in snap.events:
+        for k, xref in enumerate(xrefs):
+            shapes.append(
+                {
+                    "type": "line", "xref": xref, "yref": f"{xref.replace('x', 'y')} domain",
+                    "x0": event.step, "x1": event.step, "y0": 0, "y1": 1,
+                    "line": {"color": "#555", "width": 1.5, "dash": "dot"},
+                }
+            )  # fmt: skip
+            if k == 0:
+                notes.append(
+                    {
+                        "x": event.step, "xref": xref, "y": 1, "yref": f"{xref.replace('x', 'y')} domain",
+                        "text": f"lr {event.previous:g} → {event.lr:g}", "showarrow": False,
+                        "xanchor": "left", "yanchor": "top", "font": {"size": 12, "color": "#333"},
+                        "bgcolor": "rgba(255,255,255,0.8)",
+                    }
+                )  # fmt: skip
+    return shapes, notes
+
+
+def _diverged_notes(twin: TwinSnapshot, xref: str) -> list[dict]:
+    if twin.diverged_at is None:
+        return []
+    yref = f"{xref.replace('x', 'y')} domain"
+    return [
+        {
+            "x": twin.diverged_at, "xref": xref, "y": 0.5, "yref": yref, "text": "✖ diverged",
+            "showarrow": False, "font": {"color": TWIN_COLORS[twin.name], "size": 14},
+            "xanchor": "right",
+        }
+    ]  # fmt: skip
+
+
+# -- figures ----------------------------------------------------------------------------------------------
+def curves_figure(snap: Snapshot, height: int = 360) -> Figure:
+    """Training loss (log scale) and test accuracy of both twins, LR changes marked."""
+    doms = domains(2)
+    data = []
+    for name, twin in snap.twins.items():
+        style = {"color": TWIN_COLORS[name], "width": 2.5}
+        data.append(
+            {"type": "scatter", "mode": "lines", "x": twin.loss_steps, "y": twin.loss,
+             "name": TWIN_LABELS[name], "legendgroup": name, "line": style, "xaxis": "x", "yaxis": "y"}
+        )  # fmt: skip
+        data.append(
+            {"type": "scatter", "mode": "lines+markers", "x": twin.acc_steps, "y": twin.acc,
+             "name": TWIN_LABELS[name], "legendgroup": name, "showlegend": False, "line": style,
+             "marker": {"size": 5}, "xaxis": "x2", "yaxis": "y2"}
+        )  # fmt: skip
+    shapes, notes = _lr_marks(snap, ["x", "x2"])
+    for twin in snap.twins.values():
+        notes += _diverged_notes(twin, "x")
+    notes += [
+        panel_title("Training loss", doms[0]),
+        panel_title(f"Test accuracy ({snap.eval_size:,} held-out {_examples(snap)})", doms[1]),
+    ]
+    layout = _layout(
+        height,
+        legend={"orientation": "h", "y": -0.3, "x": 0},
+        margin={"l": 60, "r": 20, "t": 40, "b": 80},
+        xaxis=axis("training step", domain=doms[0]),
+        yaxis=axis("cross-entropy", type="log", dtick="D2"),
+        xaxis2=axis("training step", domain=doms[1]),
+        yaxis2=axis("accuracy", anchor="x2", range=[0, 1.02], tickformat=".0%"),
+        shapes=shapes,
+        annotations=notes,
+    )
+    return {"data": data, "layout": layout}
+
+
+def percentile_figure(
+    snap: Snapshot, twins: Sequence[str], layer: int = -1, unit: bool = True, height: int = 330
+) -> Figure:
+    """The paper's Fig. 1(b, c): 15th/50th/85th percentiles of a sigmoid's input over training.
+
+    One panel per twin in ``twins``, sharing the y range so the drift compares honestly. ``unit``
+    follows the layer's typical unit; otherwise all units of the layer pooled.
+    """
+    doms = domains(len(twins))
+    data, notes, lo, hi = [], [], np.inf, -np.inf
+    for k, name in enumerate(twins):
+        ls = snap.twins[name].layers[layer]
+        pct = ls.pct_z_unit if unit else ls.pct_z
+        xa, ya = axis_ids(k)
+        color = TWIN_COLORS[name]
+        common = {"type": "scatter", "mode": "lines", "x": ls.steps, "xaxis": xa, "yaxis": ya,
+                  "legendgroup": name, "showlegend": False}  # fmt: skip
+        data += [
+            {**common, "y": pct[:, 2], "line": {"width": 0}, "hoverinfo": "skip"},
+            {**common, "y": pct[:, 0], "fill": "tonexty", "fillcolor": alpha(color, 0.25),
+             "line": {"width": 0}, "name": "15th–85th"},
+            {**common, "y": pct[:, 1], "line": {"color": color, "width": 2.5}, "name": "median"},
+        ]  # fmt: skip
+        if len(pct):
+            finite = pct[np.isfinite(pct)]
+            if finite.size:
+                lo, hi = min(lo, finite.min()), max(hi, finite.max())
+        what = f"unit {ls.typical_unit}" if unit else "all units"
+        notes.append(panel_title(f"{TWIN_LABELS[name]} — layer {ls.index + 1}, {what}", doms[k]))
+    pad = 0.1 * (hi - lo) if np.isfinite(hi - lo) and hi > lo else 1.0
+    y_range = [lo - pad, hi + pad] if np.isfinite(lo) else None
+    layout = _layout(height, annotations=notes, showlegend=False)
+    for k in range(len(twins)):
+        xk, yk = layout_keys(k)
+        xa, _ = axis_ids(k)
+        layout[xk] = axis("training step", domain=doms[k], anchor=axis_ids(k)[1])
+        layout[yk] = axis("input to the nonlinearity" if k == 0 else "", anchor=xa, range=y_range)
+    return {"data": data, "layout": layout}
+
+
+def histogram_heatmap_figure(
+    snap: Snapshot, twin: str, quantity: str = "z", height: int | None = None
+) -> Figure:
+    """Per hidden layer, the distribution of the nonlinearity input over time (TensorBoard-style).
+
+    x is the step, y the value, colour the share of (example, unit) pairs in each bin. ``quantity``
+    "wu" shows the bn twin's pre-BN ``Wu`` instead.
+    """
+    layers = snap.twins[twin].layers
+    n = len(layers)
+    doms = domains(n, gap=0.05)
+    centers = (snap.hist_edges[:-1] + snap.hist_edges[1:]) / 2
+    data, notes, layout = [], [], _layout(height or 300, showlegend=False)
+    for k, ls in enumerate(layers):
+        hist = ls.hist_wu if quantity == "wu" and ls.hist_wu is not None else ls.hist_z
+        total = hist.sum(axis=1, keepdims=True)
+        share = hist / np.maximum(total, 1)
+        xa, ya = axis_ids(k)
+        data.append(
+            {"type": "heatmap", "x": ls.hist_steps, "y": centers, "z": share.T, "xaxis": xa,
+             "yaxis": ya, "colorscale": "Viridis", "zmin": 0, "zmax": 0.25, "showscale": k == n - 1,
+             "colorbar": {"title": {"text": "share"}, "tickformat": ".0%", "len": 0.9},
+             "hovertemplate": "step %{x}<br>value %{y:.2f}<br>share %{z:.1%}<extra></extra>"}
+        )  # fmt: skip
+        xk, yk = layout_keys(k)
+        layout[xk] = axis("training step", domain=doms[k], anchor=ya)
+        layout[yk] = axis("value" if k == 0 else "", anchor=xa, range=[centers[0], centers[-1]])
+        notes.append(panel_title(f"layer {ls.index + 1}", doms[k]))
+    layout["annotations"] = notes
+    return {"data": data, "layout": layout}
+
+
+def current_histogram_figure(snap: Snapshot, twins: Sequence[str], height: int = 280) -> Figure:
+    """The latest histogram of each layer's nonlinearity input, for each twin in ``twins``."""
+    layers = len(snap.twins[twins[0]].layers)
+    doms = domains(layers, gap=0.05)
+    centers = (snap.hist_edges[:-1] + snap.hist_edges[1:]) / 2
+    width = float(snap.hist_edges[1] - snap.hist_edges[0])
+    data, notes = [], []
+    layout = _layout(
+        height, barmode="overlay", bargap=0, legend={"orientation": "h", "y": -0.32, "x": 0}
+    )
+    layout["margin"] = {"l": 60, "r": 20, "t": 40, "b": 70}
+    for k in range(layers):
+        xa, ya = axis_ids(k)
+        for name in twins:
+            ls: LayerSnapshot = snap.twins[name].layers[k]
+            counts = ls.hist_z[-1] if len(ls.hist_z) else np.zeros(len(centers))
+            share = counts / max(counts.sum(), 1)
+            data.append(
+                {"type": "bar", "x": centers, "y": share, "width": width, "xaxis": xa, "yaxis": ya,
+                 "marker": {"color": TWIN_COLORS[name]}, "opacity": 0.6, "name": TWIN_LABELS[name],
+                 "legendgroup": name, "showlegend": k == 0}
+            )  # fmt: skip
+        xk, yk = layout_keys(k)
+        layout[xk] = axis("", domain=doms[k], anchor=ya)  # the panel title says what x is
+        layout[yk] = axis("share" if k == 0 else "", anchor=xa, tickformat=".0%")
+        notes.append(panel_title(f"layer {k + 1}", doms[k]))
+    layout["annotations"] = notes
+    return {"data": data, "layout": layout}
+
+
+def saturation_figure(snap: Snapshot, twins: Sequence[str], height: int = 300) -> Figure:
+    """Fraction of saturated units per layer over training (dash style = layer)."""
+    shapes, notes = _lr_marks(snap, ["x"])
+    fig = _per_layer_lines(snap, twins, "saturated", height, "saturated")
+    fig["layout"]["yaxis"].update(range=[0, 1.02], tickformat=".0%")
+    fig["layout"].update(shapes=shapes, annotations=notes)
+    return fig
+
+
+def update_ratio_figure(snap: Snapshot, twins: Sequence[str], height: int = 300) -> Figure:
+    """Per layer, ||ΔW|| / ||W|| of each optimizer step (log scale): how fast each layer moves."""
+    fig = _per_layer_lines(snap, twins, "update_ratio", height, "update : weight")
+    fig["layout"]["yaxis"].update(type="log", exponentformat="power")
+    return fig
+
+
+def _per_layer_lines(
+    snap: Snapshot, twins: Sequence[str], field: str, height: int, y_title: str
+) -> Figure:
+    """One line per (twin, layer) of the ``LayerSnapshot`` series ``field``: colour = twin, dash =
+    layer, legend on the right."""
+    data = [
+        {"type": "scatter", "mode": "lines", "x": ls.steps, "y": getattr(ls, field),
+         "name": f"{TWIN_LABELS[name]}, layer {ls.index + 1}", "legendgroup": name,
+         "line": {"color": TWIN_COLORS[name], "width": 2,
+                  "dash": LAYER_DASH[ls.index % len(LAYER_DASH)]}}
+        for name in twins
+        for ls in snap.twins[name].layers
+    ]  # fmt: skip
+    layout = _layout(
+        height,
+        xaxis=axis("training step"),
+        yaxis=axis(y_title),
+        legend={"orientation": "v", "x": 1.01, "y": 1},
+        margin={"l": 60, "r": 10, "t": 20, "b": 50},
+    )
+    return {"data": data, "layout": layout}
+
+
+def _examples(snap: Snapshot) -> str:
+    return "digits" if snap.config.dataset == "mnist" else "points"

@@ -1,0 +1,178 @@
+"""The written-out twins against torch.nn + autograd (torch is the oracle)."""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bnviz.train.activations import ACTIVATIONS
+from bnviz.train.inits import INITS, initial_weights
+from bnviz.train.model import Twin, build_twins
+
+DIMS = [12, 9, 7, 4]  # input, two hidden layers, classes: small enough for exact comparisons
+
+
+def _batch(seed: int, n: int = 10, d: int = DIMS[0], classes: int = DIMS[-1]):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, d, generator=g) * 2.0, torch.randint(0, classes, (n,), generator=g)
+
+
+def _twins(activation: str = "sigmoid", seed: int = 0, std: float = 0.5):
+    return build_twins(DIMS, activation, "gaussian", std, seed, bn_momentum=0.2, bn_eps=1e-3)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("kind", ["plain", "bn"])
+def test_train_step_matches_autograd(activation, kind):
+    twin = _twins(activation)[kind]
+    oracle = twin.to_module().train()
+    x, y = _batch(1)
+
+    loss = twin.train_step(x, y)
+    expected = F.cross_entropy(oracle(x), y)
+    expected.backward()
+
+    torch.testing.assert_close(loss, expected.detach())
+    grads = dict(oracle.named_parameters())
+    for name, p in twin.named_parameters():
+        torch.testing.assert_close(p.grad, grads[name].grad, msg=f"gradient of {name}")
+    if kind == "bn":  # running stats updated like BatchNorm1d: unbiased variance, momentum 0.2
+        bns = [m for m in oracle if isinstance(m, torch.nn.BatchNorm1d)]
+        for layer, bn in zip(twin.layers, bns, strict=True):
+            torch.testing.assert_close(layer.running_mean, bn.running_mean)
+            torch.testing.assert_close(layer.running_var, bn.running_var)
+
+
+@pytest.mark.parametrize("kind", ["plain", "bn"])
+def test_several_sgd_steps_track_torch_training(kind):
+    """Same optimizer on both sides for a few steps, changing batch sizes (buffers reallocated)."""
+    twin = _twins("tanh")[kind]
+    oracle = twin.to_module().train()
+    opt_twin = torch.optim.SGD(twin.parameters(), lr=0.3, momentum=0.9)
+    opt_oracle = torch.optim.SGD(oracle.parameters(), lr=0.3, momentum=0.9)
+    for step in range(6):
+        x, y = _batch(step, n=8 + step % 2)
+        twin.train_step(x, y)
+        opt_twin.step()
+        opt_oracle.zero_grad()
+        F.cross_entropy(oracle(x), y).backward()
+        opt_oracle.step()
+    params = dict(oracle.named_parameters())
+    for name, p in twin.named_parameters():
+        torch.testing.assert_close(p, params[name].detach(), msg=name)
+
+
+@pytest.mark.parametrize("kind", ["plain", "bn"])
+def test_probe_is_the_eval_mode_forward(kind):
+    twin = _twins("relu")[kind]
+    for step in range(3):  # move the running stats away from (0, 1)
+        twin.train_step(*_batch(step))
+    oracle = twin.to_module().eval()
+    before = [t.clone() for t in twin.parameters()]
+    stats = [layer.running_var.clone() for layer in twin.layers if layer.running_var is not None]
+    x, _ = _batch(9, n=25)
+    probes, logits = twin.probe(x)
+
+    torch.testing.assert_close(logits, oracle(x).detach())
+    seen = []
+    hooks = [
+        m.register_forward_hook(lambda m, i, o: seen.append(i[0]))
+        for m in oracle
+        if isinstance(m, torch.nn.ReLU | torch.nn.BatchNorm1d)
+    ]
+    oracle(x)
+    for hook in hooks:
+        hook.remove()
+    # hooks fire in order: (BN input = Wu, ReLU input = z) per layer for bn, z only for plain
+    per_layer = 2 if kind == "bn" else 1
+    for k, probe in enumerate(probes):
+        torch.testing.assert_close(probe.z, seen[per_layer * k + per_layer - 1])
+        torch.testing.assert_close(probe.h, torch.relu(probe.z))
+        if kind == "bn":
+            torch.testing.assert_close(probe.wu, seen[2 * k])
+        else:
+            assert probe.wu is None
+    # probing is read-only: parameters and running statistics did not move
+    assert all(torch.equal(a, b) for a, b in zip(before, twin.parameters(), strict=True))
+    after = [layer.running_var for layer in twin.layers if layer.running_var is not None]
+    assert all(torch.equal(a, b) for a, b in zip(stats, after, strict=True))
+
+
+def test_twins_start_from_identical_weight_matrices_in_separate_storage():
+    twins = build_twins([784, 100, 100, 100, 10], "sigmoid", "gaussian", 0.01, seed=3)
+    plain, bn = twins["plain"], twins["bn"]
+    for lp, lb in zip(plain.layers, bn.layers, strict=True):
+        assert torch.equal(lp.W, lb.W)
+        assert lp.W.data_ptr() != lb.W.data_ptr()
+        assert torch.equal(lp.b, torch.zeros_like(lp.b)) and lb.b is None
+        assert torch.equal(lb.gamma, torch.ones_like(lb.gamma))
+        assert torch.equal(lb.beta, torch.zeros_like(lb.beta))
+    assert torch.equal(plain.W_out, bn.W_out)
+    # and the layer recipes differ exactly as DESIGN.md says
+    assert [type(m).__name__ for m in plain.to_module()] == [
+        "Linear",
+        "Sigmoid",
+        "Linear",
+        "Sigmoid",
+        "Linear",
+        "Sigmoid",
+        "Linear",
+    ]
+    assert [type(m).__name__ for m in bn.to_module()][:3] == ["Linear", "BatchNorm1d", "Sigmoid"]
+    assert bn.to_module()[0].bias is None
+
+
+def test_seed_decides_the_weights():
+    a = initial_weights(DIMS, "gaussian", 0.1, seed=1)
+    b = initial_weights(DIMS, "gaussian", 0.1, seed=1)
+    c = initial_weights(DIMS, "gaussian", 0.1, seed=2)
+    assert all(torch.equal(p, q) for p, q in zip(a, b, strict=True))
+    assert not torch.equal(a[0], c[0])
+
+
+@pytest.mark.parametrize(
+    ("init", "expected_std"),
+    [("gaussian", 0.05), ("xavier", math.sqrt(2 / (400 + 300))), ("he", math.sqrt(2 / 400))],
+)
+def test_init_std(init, expected_std):
+    (W, _) = initial_weights([400, 300, 2], init, 0.05, seed=0)
+    assert W.shape == (300, 400)
+    assert abs(float(W.std()) / expected_std - 1) < 0.02
+    assert abs(float(W.mean())) < 0.01 * expected_std * 10
+    assert set(INITS) == {"gaussian", "xavier", "he"}
+
+
+def test_saturation_rules_on_hand_made_values():
+    z = torch.tensor([-5.0, -3.0, 0.0, 3.0, 3.95, 5.0])
+    sig = ACTIVATIONS["sigmoid"]
+    assert sig.saturated(z, torch.sigmoid(z)).tolist() == [True, False, False, False, True, True]
+    tanh = ACTIVATIONS["tanh"]
+    z = torch.tensor([-2.0, -1.9, 0.0, 1.9, 2.0])
+    assert tanh.saturated(z, torch.tanh(z)).tolist() == [True, False, False, False, True]
+    relu = ACTIVATIONS["relu"]
+    z = torch.tensor([-1.0, 0.0, 1e-6, 2.0])
+    assert relu.saturated(z, torch.relu(z)).tolist() == [True, True, False, False]
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    batch=st.integers(2, 16),
+    activation=st.sampled_from(sorted(ACTIVATIONS)),
+    bn=st.booleans(),
+)
+def test_gradients_match_autograd_property(seed, batch, activation, bn):
+    weights = initial_weights(DIMS, "xavier", 0.0, seed)
+    twin = Twin("t", weights, activation, batch_norm=bn)
+    oracle = twin.to_module().train()
+    x, y = _batch(seed, n=batch)
+    loss = twin.train_step(x, y)
+    expected = F.cross_entropy(oracle(x), y)
+    expected.backward()
+    torch.testing.assert_close(loss, expected.detach(), rtol=1e-4, atol=1e-5)
+    grads = dict(oracle.named_parameters())
+    for name, p in twin.named_parameters():
+        torch.testing.assert_close(p.grad, grads[name].grad, rtol=1e-3, atol=1e-5)

@@ -1,0 +1,99 @@
+"""Live-lab figure builders: valid plotly figures that show what the snapshot holds."""
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from bnviz.config import RunConfig
+from bnviz.train import plots
+from bnviz.train.experiment import Experiment
+
+
+@pytest.fixture(scope="module")
+def snap():
+    exp = Experiment(RunConfig(dataset="moons", hidden=(8, 8), record_every=5, eval_every=20))
+    exp.step(40)
+    exp.set_lr(2.0)
+    exp.step(40)
+    yield exp.snapshot()
+    exp.close()
+
+
+def all_figures(snap):
+    both = ["plain", "bn"]
+    return {
+        "curves": plots.curves_figure(snap),
+        "pct": plots.percentile_figure(snap, both),
+        "pct_pooled": plots.percentile_figure(snap, ["bn"], layer=0, unit=False),
+        "heat": plots.histogram_heatmap_figure(snap, "plain"),
+        "heat_wu": plots.histogram_heatmap_figure(snap, "bn", "wu"),
+        "now": plots.current_histogram_figure(snap, both),
+        "sat": plots.saturation_figure(snap, both),
+        "update": plots.update_ratio_figure(snap, ["bn"]),
+    }
+
+
+def test_every_figure_is_valid_plotly(snap):
+    # The bridge sends dicts unvalidated, so the builders are validated here.
+    for name, fig in all_figures(snap).items():
+        go.Figure(fig)  # raises on an unknown property or a bad value
+        assert fig["data"], name
+
+
+def test_curves_show_both_twins_and_the_lr_change(snap):
+    fig = plots.curves_figure(snap)
+    names = {t["name"] for t in fig["data"]}
+    assert names == {"without BN", "with BN"}
+    loss = [t for t in fig["data"] if t["yaxis"] == "y"]
+    np.testing.assert_array_equal(loss[0]["y"], snap.twins["plain"].loss)
+    marks = [s for s in fig["layout"]["shapes"] if s["x0"] == 40]
+    assert len(marks) == 2  # one dotted line in each panel
+    assert any("lr 0.5 → 2" in a["text"] for a in fig["layout"]["annotations"])
+    assert any("points" in a["text"] for a in fig["layout"]["annotations"])  # not "digits"
+
+
+def test_diverged_twin_is_marked():
+    cfg = RunConfig(dataset="moons", hidden=(16, 16), activation="relu", init="he", lr=1000.0)
+    exp = Experiment(cfg)
+    exp.step(60)
+    snap = exp.snapshot()
+    exp.close()
+    diverged = [t for t in snap.twins.values() if t.diverged_at is not None]
+    assert diverged, "a learning rate of 1000 should make a twin diverge"
+    notes = [a["text"] for a in plots.curves_figure(snap)["layout"]["annotations"]]
+    assert any("diverged" in n for n in notes)
+
+
+def test_percentile_panels_share_one_y_range(snap):
+    fig = plots.percentile_figure(snap, ["plain", "bn"])
+    assert fig["layout"]["yaxis"]["range"] == fig["layout"]["yaxis2"]["range"]
+    lo, hi = fig["layout"]["yaxis"]["range"]
+    for name in ("plain", "bn"):
+        pct = snap.twins[name].layers[-1].pct_z_unit
+        assert lo <= pct.min() and pct.max() <= hi
+    medians = [t for t in fig["data"] if t.get("name") == "median"]
+    np.testing.assert_array_equal(medians[0]["y"], snap.twins["plain"].layers[-1].pct_z_unit[:, 1])
+
+
+def test_heatmap_columns_are_shares_of_each_histogram(snap):
+    fig = plots.histogram_heatmap_figure(snap, "bn")
+    assert len(fig["data"]) == len(snap.twins["bn"].layers)
+    z = fig["data"][0]["z"]  # (bins, histograms)
+    np.testing.assert_allclose(z.sum(axis=0), 1.0)
+    assert z.shape == (len(snap.hist_edges) - 1, len(snap.twins["bn"].layers[0].hist_steps))
+
+
+def test_pre_bn_heatmap_uses_wu(snap):
+    z_fig = plots.histogram_heatmap_figure(snap, "bn", "z")
+    wu_fig = plots.histogram_heatmap_figure(snap, "bn", "wu")
+    layer = snap.twins["bn"].layers[0]
+    wu_share = layer.hist_wu / layer.hist_wu.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(wu_fig["data"][0]["z"], wu_share.T)
+    assert not np.allclose(z_fig["data"][0]["z"], wu_fig["data"][0]["z"])
+
+
+def test_saturation_has_a_line_per_twin_and_layer(snap):
+    fig = plots.saturation_figure(snap, ["plain", "bn"])
+    assert len(fig["data"]) == 2 * len(snap.twins["bn"].layers)
+    for trace in fig["data"]:
+        assert np.all((trace["y"] >= 0) & (trace["y"] <= 1))

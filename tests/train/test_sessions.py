@@ -1,0 +1,171 @@
+"""SessionRegistry: the server-wide cap, idle pause, release on tab close, revival on reconnect."""
+
+import pytest
+
+from bnviz.train.sessions import SessionRegistry
+
+
+class FakeRunner:
+    def __init__(self):
+        self.state = "new"
+        self.calls = []
+
+    def start(self):
+        self.calls.append("start")
+        self.state = "running"
+
+    def pause(self):
+        self.calls.append("pause")
+        self.state = "paused"
+
+    def stop(self):
+        self.calls.append("stop")
+        self.state = "stopped"
+
+    @property
+    def is_running(self):
+        return self.state == "running"
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+def make_registry(clock, **kw):
+    kw.setdefault("max_training", 2)
+    kw.setdefault("idle_pause_s", 30)
+    kw.setdefault("release_grace_s", 10)
+    return SessionRegistry(clock=clock, **kw)
+
+
+def test_play_starts_and_after_a_pause_starts_again(clock):
+    reg = make_registry(clock)
+    lab = reg.get_or_create("a", FakeRunner)
+    assert reg.play("a") is True
+    reg.pause("a")
+    assert reg.play("a") is True
+    assert lab.runner.calls == ["start", "pause", "start"]  # a Trainable's start() resumes
+    assert reg.training_count == 1
+
+
+def test_cap_refuses_without_blocking_and_frees_on_pause(clock):
+    reg = make_registry(clock, max_training=2)
+    for sid in "abc":
+        reg.get_or_create(sid, FakeRunner)
+    assert reg.play("a") and reg.play("b")
+    assert reg.play("c") is False
+    assert reg.get("c").runner.state == "new"
+    assert reg.training_count == 2
+    reg.pause("a")
+    # c still wants to train: its next poll takes the freed slot.
+    reg.touch("c")
+    assert reg.get("c").training and reg.get("c").runner.state == "running"
+    assert reg.training_count == 2
+
+
+def test_idle_session_is_paused_and_resumes_on_next_poll(clock):
+    reg = make_registry(clock, idle_pause_s=30)
+    lab = reg.get_or_create("a", FakeRunner)
+    reg.play("a")
+    clock.now = 29
+    reg.sweep()
+    assert lab.training
+    clock.now = 31
+    reg.sweep()
+    assert not lab.training and lab.wants_to_train and lab.runner.state == "paused"
+    assert reg.training_count == 0
+    reg.touch("a")
+    assert lab.training and lab.runner.state == "running"
+
+
+def test_user_pause_is_not_undone_by_a_poll(clock):
+    reg = make_registry(clock)
+    lab = reg.get_or_create("a", FakeRunner)
+    reg.play("a")
+    reg.pause("a")
+    reg.touch("a")
+    assert lab.runner.state == "paused"
+
+
+def test_release_pauses_at_once_and_stops_after_grace(clock):
+    reg = make_registry(clock, release_grace_s=10)
+    lab = reg.get_or_create("a", FakeRunner)
+    reg.play("a")
+    clock.now = 5
+    reg.release("a")
+    assert lab.runner.state == "paused" and reg.training_count == 0
+    clock.now = 14
+    reg.sweep()
+    assert reg.get("a") is not None
+    clock.now = 15
+    reg.sweep()
+    assert reg.get("a") is None and lab.runner.state == "stopped"
+
+
+def test_release_with_zero_grace_stops_immediately(clock):
+    reg = make_registry(clock, release_grace_s=0)
+    lab = reg.get_or_create("a", FakeRunner)
+    reg.play("a")
+    reg.release("a")
+    assert reg.get("a") is None and lab.runner.state == "stopped"
+
+
+def test_reconnect_within_grace_revives_the_same_run(clock):
+    reg = make_registry(clock, release_grace_s=10)
+    lab = reg.get_or_create("a", FakeRunner)
+    reg.play("a")
+    reg.release("a")
+    clock.now = 3
+    again = reg.get_or_create("a", FakeRunner)
+    assert again is lab and lab.runner.state == "running" and lab.released_at is None
+    clock.now = 30
+    reg.sweep()
+    assert reg.get("a") is lab
+
+
+def test_replace_runner_stops_old_and_frees_slot(clock):
+    reg = make_registry(clock)
+    lab = reg.get_or_create("a", FakeRunner)
+    reg.play("a")
+    old = lab.runner
+    reg.replace_runner("a", FakeRunner())
+    assert old.state == "stopped" and reg.training_count == 0
+    assert lab.runner.state == "new" and not lab.wants_to_train
+    assert reg.play("a") and lab.runner.calls == ["start"]
+
+
+def test_from_env_reads_knobs_and_ignores_garbage(monkeypatch):
+    monkeypatch.setenv("BNVIZ_MAX_TRAINING_RUNS", "7")
+    monkeypatch.setenv("BNVIZ_IDLE_PAUSE_SECONDS", "not a number")
+    monkeypatch.setenv("BNVIZ_RELEASE_GRACE_SECONDS", "-5")
+    reg = SessionRegistry.from_env()
+    assert reg.max_training == 7
+    assert reg.idle_pause_s == 30.0
+    assert reg.release_grace_s == 0.0
+
+
+def test_monitor_thread_sweeps(clock):
+    import time
+
+    reg = make_registry(clock, release_grace_s=0.0)
+    lab = reg.get_or_create("a", FakeRunner)
+    reg.play("a")
+    clock.now = 100  # idle for far longer than idle_pause_s
+    reg.start_monitor()
+    try:
+        deadline = time.monotonic() + 5
+        while lab.training and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not lab.training and lab.wants_to_train and lab.runner.state == "paused"
+    finally:
+        reg.shutdown()
+    assert lab.runner.state == "stopped"

@@ -1,0 +1,61 @@
+"""Wire :class:`bnviz.sessions.SessionRegistry` to Streamlit's session lifecycle.
+
+- One registry per server process (``st.cache_resource``), configured from the environment, with its
+  monitor thread sweeping idle and released sessions.
+- One handle per browser session: ``st.cache_resource(scope="session", on_release=...)`` is released by
+  Streamlit when the session disconnects (tab closed), which tells the registry to pause the run at once
+  and stop it after the reconnect grace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from bnviz.train.sessions import SessionRegistry, SessionRun
+
+
+@st.cache_resource(show_spinner=False)
+def registry() -> SessionRegistry:
+    """The process-wide registry (its knobs come from BNVIZ_* environment variables)."""
+    reg = SessionRegistry.from_env()
+    reg.start_monitor()
+    return reg
+
+
+def session_id() -> str:
+    ctx = get_script_run_ctx()
+    # AppTest and bare-mode runs have a context too; "local" only guards odd embeddings.
+    return ctx.session_id if ctx is not None else "local"
+
+
+class _SessionHandle:
+    """What the session-scoped cache holds: releasing it releases the run under ``key``."""
+
+    def __init__(self, key: str):
+        self.key = key
+
+
+def _release(handle: _SessionHandle) -> None:
+    registry().release(handle.key)
+
+
+@st.cache_resource(scope="session", on_release=_release, show_spinner=False)
+def _session_handle(key: str) -> _SessionHandle:
+    return _SessionHandle(key)
+
+
+def run_key(name: str = "") -> str:
+    """The registry key of this browser session's run called ``name`` ("": the live lab's), with the
+    hook that releases it when the tab closes registered."""
+    key = f"{session_id()}:{name}" if name else session_id()
+    _session_handle(key)
+    return key
+
+
+def session_run(make_runner: Callable[[], Any]) -> SessionRun:
+    """This browser session's live-lab run, created with ``make_runner()`` on first use."""
+    return registry().get_or_create(run_key(), make_runner)
