@@ -191,6 +191,7 @@ def make_toy(name: str, seed: int = TOY_SEED) -> Dataset:
 
 # --- registry ------------------------------------------------------------------------------------
 
+# In display order, the default first.
 DATASETS: dict[str, DatasetSpec] = {
     "mnist": DatasetSpec(label="MNIST digits (28×28)", loader=_load_mnist),
     "spirals": DatasetSpec(label="Spirals (2-D, 3 classes)", loader=lambda: make_toy("spirals")),
@@ -208,11 +209,6 @@ def _load_cached(name: str) -> Dataset:
     return DATASETS[name].loader()
 
 
-def dataset_names() -> list[str]:
-    """Registry names in display order, the default (``"mnist"``) first."""
-    return list(DATASETS)
-
-
 def load_dataset(name: str = DEFAULT_DATASET) -> Dataset:
     """The named dataset, loaded once per process; every caller gets the same object.
 
@@ -220,6 +216,6 @@ def load_dataset(name: str = DEFAULT_DATASET) -> Dataset:
     the embedded MNIST file is missing.
     """
     if name not in DATASETS:
-        raise ValueError(f"Unknown dataset {name!r}; choose one of: {', '.join(dataset_names())}.")
+        raise ValueError(f"Unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}.")
     with _load_lock:
         return _load_cached(name)

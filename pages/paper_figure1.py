@@ -47,12 +47,12 @@ steps = left.select_slider(
     options=view.LIVE_STEPS,
     value=view.DEFAULT_LIVE_STEPS,
     format_func=lambda n: f"{n:,}",
-    key="f1_steps",
+    key=view.STEPS_KEY,
     disabled=busy,
 )
 middle.button(
     "Run it live",
-    key="f1_run",
+    key=view.RUN_KEY,
     icon=":material/play_arrow:",
     type="primary",
     on_click=view.start_live,
@@ -62,13 +62,13 @@ middle.button(
 )
 right.button(
     "Stop",
-    key="f1_stop",
+    key=view.STOP_KEY,
     icon=":material/stop:",
     on_click=view.stop_live,
     disabled=not busy,
     width="stretch",
 )
-notice = st.session_state.pop("f1_notice", None)
+notice = st.session_state.pop(view.NOTICE, None)
 if notice:
     st.warning(notice)
 view.render_live()

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bnviz.config import LR_RANGE, RunConfig, check_lr
-from bnviz.data import dataset_names
+from bnviz.data import DATASETS
 from bnviz.train.activations import ACTIVATIONS
 from bnviz.train.inits import INITS
 from bnviz.train.optim import OPTIMIZERS
@@ -125,7 +125,7 @@ def test_lists_take_the_last_value_and_ignored_keys_are_silent():
 
 _valid = st.builds(
     RunConfig,
-    dataset=st.sampled_from(dataset_names()),
+    dataset=st.sampled_from(list(DATASETS)),
     hidden=st.lists(st.integers(1, 1024), min_size=1, max_size=8).map(tuple),
     activation=st.sampled_from(sorted(ACTIVATIONS)),
     init=st.sampled_from(sorted(INITS)),

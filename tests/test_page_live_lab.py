@@ -8,10 +8,25 @@ from tests.conftest import PAGES
 
 PAGE = str(PAGES / "live_lab.py")
 WIDGET_KEYS = [
-    "lab_play", "lab_step", "lab_reset", "lab_speed", "lab_lr", "lab_bn", "lab_view", "lab_layer",
-    "lab_pooled", "lab_pre_bn", "cfg_dataset", "cfg_activation", "cfg_depth", "cfg_width", "cfg_init",
-    "cfg_optimizer", "cfg_batch_size", "cfg_seed",
-]  # fmt: skip
+    "lab_play",
+    "lab_step",
+    "lab_reset",
+    "lab_speed",
+    "lab_lr",
+    "lab_bn",
+    "lab_view",
+    "lab_layer",
+    "lab_pooled",
+    "lab_pre_bn",
+    "cfg_dataset",
+    "cfg_activation",
+    "cfg_depth",
+    "cfg_width",
+    "cfg_init",
+    "cfg_optimizer",
+    "cfg_batch_size",
+    "cfg_seed",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -33,11 +48,49 @@ def run(query: dict | None = None) -> AppTest:
 def test_page_renders_with_stable_widget_keys():
     at = run()
     assert not at.exception
-    keys = {w.key for kind in ("button", "select_slider", "toggle", "selectbox", "slider",
-                               "number_input", "radio", "button_group") for w in getattr(at, kind, [])}  # fmt: skip
+    keys = {
+        w.key
+        for kind in (
+            "button",
+            "select_slider",
+            "toggle",
+            "selectbox",
+            "slider",
+            "number_input",
+            "radio",
+            "button_group",
+        )
+        for w in getattr(at, kind, [])
+    }
     missing = [k for k in WIDGET_KEYS if k not in keys]
     assert not missing, f"widgets missing: {missing}"
     assert any("Step 0" in m.value for m in at.markdown)
+
+
+def test_widget_keys_are_the_pages_named_keys():
+    from ui.live_lab_controls import Key
+
+    named = {v for k, v in vars(Key).items() if k.isupper()}
+    assert set(WIDGET_KEYS) <= named
+
+
+def test_choices_show_the_registries_labels():
+    from bnviz.data import DATASETS
+    from bnviz.train.activations import ACTIVATIONS
+    from bnviz.train.inits import INITS
+    from bnviz.train.optim import OPTIMIZERS
+
+    at = run({"dataset": "moons"})
+    for key, registry in [
+        ("cfg_dataset", DATASETS),
+        ("cfg_activation", ACTIVATIONS),
+        ("cfg_init", INITS),
+        ("cfg_optimizer", OPTIMIZERS),
+    ]:
+        box = at.selectbox(key=key)
+        assert box.options == [entry.label for entry in registry.values()]
+    assert at.selectbox(key="cfg_dataset").value == "moons"  # the value is still the name
+    assert any("2-D toy set 'moons'" in c.value for c in at.caption)
 
 
 @pytest.mark.parametrize(
@@ -136,7 +189,7 @@ def _play_pause_twice():
     """Play, Play, Pause, Pause, as two duplicated clicks deliver them."""
     import streamlit as st
 
-    from ui import live_lab_view as view
+    from ui import live_lab_controls as view
 
     entry = view.session()
     view.set_playing(True)

@@ -4,7 +4,7 @@
   ``python -m bnviz.figure1 --ship``) is read once per process with numpy alone; every visitor sees
   the three panels without a single training step or a torch import.
 - **Live**: "Run it live" starts a :class:`bnviz.figure1.Figure1Job` in a background thread. It is
-  registered in the server-wide :class:`bnviz.sessions.SessionRegistry` under its own key, so it
+  registered in the server-wide :class:`bnviz.train.sessions.SessionRegistry` under its own key, so it
   takes one of the ``max_training`` slots (or is refused with a message when none is free), is paused
   when its tab stops polling, and is stopped when the tab closes. An ``st.fragment`` polls it twice a
   second and streams the growing panels through the chart bridge (updated in place, no flicker).
@@ -24,7 +24,8 @@ from ui.session_runs import registry, run_key
 REFRESH_S = 0.5  # 2 Hz while a live run trains
 LIVE_STEPS = [500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000]  # bounded: at most the paper's
 DEFAULT_LIVE_STEPS = 5_000  # about half a minute on a quiet 2-core server
-PANEL_NAMES = {"accuracy": "(a)", "plain": "(b)", "bn": "(c)"}
+# Widget keys (public: tests find the widgets by them) and the one-off notice in session state.
+STEPS_KEY, RUN_KEY, STOP_KEY, NOTICE = "f1_steps", "f1_run", "f1_stop", "f1_notice"
 
 
 @st.cache_resource(show_spinner=False)
@@ -121,7 +122,7 @@ def start_live(steps: int) -> None:
         reg.replace_runner(key, job)  # stops the previous live run of this session
     if not reg.play(key):
         reg.pause(key)  # refused: do not wait for a slot behind the lecturer's back
-        st.session_state.f1_notice = (
+        st.session_state[NOTICE] = (
             f"All {reg.max_training} training slots on this server are in use right now. The "
             "shipped figure above is the full run; try the live run again in a minute."
         )

@@ -1,4 +1,4 @@
-"""Wire :class:`bnviz.sessions.SessionRegistry` to Streamlit's session lifecycle.
+"""Wire :class:`bnviz.train.sessions.SessionRegistry` to Streamlit's session lifecycle.
 
 - One registry per server process (``st.cache_resource``), configured from the environment, with its
   monitor thread sweeping idle and released sessions.

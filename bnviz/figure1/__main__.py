@@ -31,8 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="weights, batches and probe (0)")
     parser.add_argument("--serial", action="store_true", help="train the twins one after another")
     parser.add_argument("--no-png", action="store_true", help="skip the PNG (needs Chromium)")
-    parser.add_argument("--ship", action="store_true", help=f"also write {RESULT_PATH.name} "
-                        "into the package (the page's precomputed figure)")  # fmt: skip
+    parser.add_argument(
+        "--ship",
+        action="store_true",
+        help=f"also write {RESULT_PATH.name} into the package (the page's precomputed figure)",
+    )
     args = parser.parse_args(argv)
     from bnviz.figure1 import export  # plotly and the browser only when writing files
 
@@ -52,11 +55,17 @@ def main(argv: list[str] | None = None) -> int:
     result = result.with_meta(
         wall_seconds=round(wall, 2), cpu_seconds=round(cpu, 2), **export.provenance(argv)
     )
-    print(f"done in {wall:.1f} s wall, {cpu:.1f} s CPU ({job.setup_seconds:.1f} s setup, "
-          f"{job.steps_per_second:,.0f} lockstep steps/s)", file=sys.stderr)  # fmt: skip
+    print(
+        f"done in {wall:.1f} s wall, {cpu:.1f} s CPU ({job.setup_seconds:.1f} s setup, "
+        f"{job.steps_per_second:,.0f} lockstep steps/s)",
+        file=sys.stderr,
+    )
     for twin in TWINS:
-        print(f"  {twin:>5}: final test accuracy {result.accuracy[twin][-1]:.4f}, "
-              f"typical-unit drift {result.drift(twin):.2f}", file=sys.stderr)  # fmt: skip
+        print(
+            f"  {twin:>5}: final test accuracy {result.accuracy[twin][-1]:.4f}, "
+            f"typical-unit drift {result.drift(twin):.2f}",
+            file=sys.stderr,
+        )
     written = export.write_all(result, args.out, png=not args.no_png)
     if args.ship:
         result.save(RESULT_PATH)

@@ -1,6 +1,6 @@
-"""Reproduce Figure 1 of Ioffe & Szegedy (2015) on the embedded MNIST, with the live lab's engine.
+"""``Figure1Job``: Figure 1 of Ioffe & Szegedy (2015) as one bounded run of the live lab's engine.
 
-    python -m bnviz.figure1 [--steps 50000] [--out out/figure1] [--ship]
+The CLI (``python -m bnviz.figure1``) and the page's "run it live" both run a job.
 
 The paper's §4.1 setup is ``RunConfig()``: 3 fully connected hidden layers x 100 sigmoid units,
 weights from a small Gaussian, batch 60, the twins (without / with BN after every hidden layer)
@@ -8,7 +8,7 @@ trained in lockstep on the same minibatches. The paper states no optimizer or le
 ``RunConfig``'s: plain SGD, lr 0.5, weights from N(0, 0.05²) (why: ``bnviz.config.RunConfig``).
 
 What is recorded, ``RECORDS`` times per run (every ``steps // RECORDS`` steps, and at step 0), by the
-engine itself (``bnviz.engine.Experiment``, eval mode, so recording never changes training):
+engine itself (``bnviz.train.experiment.Experiment``, eval mode, so recording never changes training):
 
 - (a) test accuracy on ``EVAL_SIZE`` held-out test digits;
 - (b, c) the 15/50/85th percentiles of the input ``z`` to one typical sigmoid of the *last* hidden
@@ -21,8 +21,8 @@ Speed: ``Experiment.step`` runs the bn twin in a worker thread while the caller 
 (torch releases the GIL in its kernels), and steps are taken in chunks of ``chunk_steps`` between
 progress reports; see ``bench/bench_figure1.py`` and ``bench/RESULTS.md`` for what that buys.
 
-:class:`Figure1Job` is the same run as a bounded background job (the page's "run it live"), duck-typed
-as a runner for :class:`bnviz.sessions.SessionRegistry` (``start/pause/resume/stop/is_running``).
+:class:`Figure1Job` is the same run as a bounded background job (the page's "run it live"): a
+:class:`bnviz.train.sessions.Trainable` that the server-wide session registry can drive.
 """
 
 from __future__ import annotations

@@ -98,20 +98,43 @@ def _percentile_parts(
         raise ValueError(f"twin must be one of {list(TWIN_LABELS)}, got {twin!r}.")
     p = result.percentiles[twin]  # (records, 3): columns are result.quantiles, 15/50/85
     color = TWIN_COLORS[twin]
-    common = {"type": "scatter", "mode": "lines", "x": result.steps, "xaxis": xa, "yaxis": ya,
-              "legendgroup": twin, "showlegend": False}  # fmt: skip
+    common = {
+        "type": "scatter",
+        "mode": "lines",
+        "x": result.steps,
+        "xaxis": xa,
+        "yaxis": ya,
+        "legendgroup": twin,
+        "showlegend": False,
+    }
     edge = {"color": color, "width": 1}
     q_lo, q_mid, q_hi = (f"{q:g}th" for q in result.quantiles)
     traces = [
-        {**common, "y": p[:, 2], "line": edge, "name": q_hi,
-         "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>" + q_hi + " percentile</extra>"},
+        {
+            **common,
+            "y": p[:, 2],
+            "line": edge,
+            "name": q_hi,
+            "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>" + q_hi + " percentile</extra>",
+        },
         # Filled down from the 85th: the band holding the middle 70% of the inputs.
-        {**common, "y": p[:, 0], "line": edge, "name": q_lo, "fill": "tonexty",
-         "fillcolor": alpha(color, 0.22),
-         "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>" + q_lo + " percentile</extra>"},
-        {**common, "y": p[:, 1], "line": {"color": color, "width": 2.5}, "name": q_mid,
-         "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>median</extra>"},
-    ]  # fmt: skip
+        {
+            **common,
+            "y": p[:, 0],
+            "line": edge,
+            "name": q_lo,
+            "fill": "tonexty",
+            "fillcolor": alpha(color, 0.22),
+            "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>" + q_lo + " percentile</extra>",
+        },
+        {
+            **common,
+            "y": p[:, 1],
+            "line": {"color": color, "width": 2.5},
+            "name": q_mid,
+            "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>median</extra>",
+        },
+    ]
     panel = "(b)" if twin == "plain" else "(c)"
     label = TWIN_LABELS[twin]
     key = _small(f"{q_lo}, {q_mid} (bold), {q_hi} percentiles")
@@ -166,9 +189,18 @@ def figure1(result: Figure1Result, title: str | None = None, height: int = 430) 
         notes.append(panel_title(text, doms[k]))
     subtitle = result.describe()
     notes.append(
-        {"text": subtitle, "x": 0, "y": -0.22, "xref": "paper", "yref": "paper",
-         "xanchor": "left", "yanchor": "top", "showarrow": False, "font": {"size": 12, "color": "#555"}}
-    )  # fmt: skip
+        {
+            "text": subtitle,
+            "x": 0,
+            "y": -0.22,
+            "xref": "paper",
+            "yref": "paper",
+            "xanchor": "left",
+            "yanchor": "top",
+            "showarrow": False,
+            "font": {"size": 12, "color": "#555"},
+        }
+    )
     return {
         "data": data,
         "layout": {

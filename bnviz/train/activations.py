@@ -1,7 +1,8 @@
 """Activation registry: each nonlinearity with its local backward and its saturation rule.
 
 Names (``"sigmoid"``, ``"tanh"``, ``"relu"``) are what travels into widgets and URLs. Saturation
-thresholds are DESIGN.md's: sigmoid output outside [0.02, 0.98]; |tanh| > 0.96; ReLU dead, z ≤ 0.
+thresholds, each where the slope falls to a small share of its peak: sigmoid output outside [0.02, 0.98];
+|tanh| > 0.96; ReLU off (z ≤ 0).
 """
 
 from __future__ import annotations

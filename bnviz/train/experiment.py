@@ -3,7 +3,7 @@
     exp = Experiment(RunConfig(lr=0.5, seed=0))
     exp.step(100)          # 100 steps of both twins, on the same minibatches, same optimizer and LR
     exp.set_lr(1.0)        # the next step uses 1.0; recorded as an LrEvent
-    snap = exp.snapshot()  # immutable (bnviz.history.Snapshot), safe to read from another thread
+    snap = exp.snapshot()  # immutable (bnviz.train.snapshot.Snapshot), safe to read from another thread
 
 Lockstep: step ``s`` of both twins uses batch ``s`` of one ``BatchStream``; the twins are
 independent otherwise, so ``step(n)`` runs the bn twin's ``n`` steps in a worker thread while the
@@ -165,7 +165,7 @@ class Experiment:
         return run.step
 
     def snapshot(self) -> Snapshot:
-        """An immutable copy of everything recorded so far (see ``bnviz.history.Snapshot``)."""
+        """An immutable copy of everything recorded so far (see ``bnviz.train.snapshot.Snapshot``)."""
         run = self._run
         twins = {name: r.history.snapshot() for name, r in run.twins.items()}
         healthy = [t.step for t in twins.values() if t.diverged_at is None]

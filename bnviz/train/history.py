@@ -103,15 +103,25 @@ class TwinHistory:
         n_layers = len(widths)
         f, i = np.float64, np.int64
         self._lock = threading.Lock()
-        self._points = Table(MAX_POINTS, {
-            "pct_z": ((n_layers, 3), f), "pct_z_unit": ((n_layers, 3), f),
-            "pct_wu": ((n_layers, 3), f), "pct_wu_unit": ((n_layers, 3), f),
-            "saturated": ((n_layers,), f), "grad_norm": ((n_layers,), f),
-            "update_ratio": ((n_layers,), f),
-        })  # fmt: skip
-        self._hists = Table(MAX_HISTOGRAMS, {
-            "hist_z": ((n_layers, n_bins), i), "hist_wu": ((n_layers, n_bins), i),
-        })  # fmt: skip
+        self._points = Table(
+            MAX_POINTS,
+            {
+                "pct_z": ((n_layers, 3), f),
+                "pct_z_unit": ((n_layers, 3), f),
+                "pct_wu": ((n_layers, 3), f),
+                "pct_wu_unit": ((n_layers, 3), f),
+                "saturated": ((n_layers,), f),
+                "grad_norm": ((n_layers,), f),
+                "update_ratio": ((n_layers,), f),
+            },
+        )
+        self._hists = Table(
+            MAX_HISTOGRAMS,
+            {
+                "hist_z": ((n_layers, n_bins), i),
+                "hist_wu": ((n_layers, n_bins), i),
+            },
+        )
         self._loss = Table(MAX_POINTS, {"loss": ((), f)})
         self._acc = Table(MAX_POINTS, {"acc": ((), f)})
         self.step = 0

@@ -1,6 +1,6 @@
 """Figure builders for the live lab: ``Snapshot`` in, plotly figure dicts out.
 
-Every builder is a pure function of a :class:`bnviz.history.Snapshot` and returns a figure *dict*
+Every builder is a pure function of a :class:`bnviz.train.snapshot.Snapshot` and returns a figure *dict*
 (``{"data": [...], "layout": {...}}``, plotly's JSON schema): dicts are cheap to build twice a second
 and travel to the browser as they are. Nothing here knows about Streamlit or the chart bridge.
 
@@ -35,8 +35,10 @@ LAYER_DASH = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "sol
 
 def _layout(height: int, **kw) -> dict:
     """The live lab's layout: room for axis titles, the legend under the plot; ``kw`` overrides."""
-    defaults = {"margin": {"l": 60, "r": 20, "t": 40, "b": 50},
-                "legend": {"orientation": "h", "y": -0.18, "x": 0}}  # fmt: skip
+    defaults = {
+        "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
+        "legend": {"orientation": "h", "y": -0.18, "x": 0},
+    }
     return base_layout(height, **{**defaults, **kw})
 
 

@@ -88,11 +88,10 @@ def new_run(cfg: RunConfig, probe_size: int, eval_size: int) -> Run:
         twin_runs[name] = TwinRun(
             twin=twin,
             optimizer=make_optimizer(cfg.optimizer, twin.parameters(), cfg.lr),
-            history=TwinHistory(name, twin.batch_norm, list(cfg.hidden), typical,
-                                len(edges) - 1),
+            history=TwinHistory(name, twin.batch_norm, list(cfg.hidden), typical, len(edges) - 1),
             x=torch.empty(cfg.batch_size, data.input_dim),
             y=torch.empty(cfg.batch_size, dtype=torch.int64),
-        )  # fmt: skip
+        )
     return Run(
         cfg=cfg,
         data=data,

@@ -46,7 +46,7 @@ def fake_result(n: int = 11, total: int = 1000) -> Figure1Result:
     )
 
 
-# -- the science (the test: if it fails, the setup is wrong, not the test) -------------------
+# -- the science (if this fails, the setup is wrong, not the test) ----------------------------------
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,14 @@ from bnviz.data import load_dataset
 from bnviz.train import history
 from bnviz.train.batches import BatchStream
 from bnviz.train.experiment import Experiment, _rate, configure_torch_threads
+from bnviz.train.run import child_seed
 from bnviz.train.snapshot import LrEvent, Snapshot
 from bnviz.train.variants import TWINS
 
 # Small and fast: a 2-D toy set and two narrow layers.
-SMALL = RunConfig(dataset="moons", hidden=(16, 16), batch_size=32, lr=0.5, record_every=10,
-                  eval_every=20)  # fmt: skip
+SMALL = RunConfig(
+    dataset="moons", hidden=(16, 16), batch_size=32, lr=0.5, record_every=10, eval_every=20
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -78,11 +80,12 @@ def test_each_twin_trains_exactly_like_a_torch_loop_on_the_same_batches(optimize
         params = dict(net.named_parameters())
         for pname, p in exp.twins[name].named_parameters():
             torch.testing.assert_close(p, params[pname].detach(), rtol=1e-4, atol=1e-5)
-    # and the batches are the documented BatchStream rows of the training set
-    stream = BatchStream(data.n_train, cfg.batch_size, seed=0)
-    rows = exp._run.batches.indices(0, 30)
-    assert torch.equal(seen["bn"][7][1], data.y_train[rows[7]])
-    assert stream.steps_per_epoch == data.n_train // cfg.batch_size
+    # and both twins saw exactly the batches of the documented stream, seeded from the run's seed
+    rows = BatchStream(data.n_train, cfg.batch_size, child_seed(cfg.seed, 2)).indices(0, 30)
+    for name in TWINS:
+        assert len(seen[name]) == 30
+        for s, (x, y) in enumerate(seen[name]):
+            assert torch.equal(x, data.x_train[rows[s]]) and torch.equal(y, data.y_train[rows[s]])
 
 
 def test_parallel_and_sequential_give_bit_identical_twins():
@@ -158,8 +161,9 @@ def test_recorded_statistics_are_those_of_the_probe_batch():
             np.testing.assert_allclose(
                 layer.pct_z_unit[-1], np.percentile(z[:, unit], [15, 50, 85])
             )
-            counts, _ = np.histogram(np.clip(z, snap.hist_edges[0], snap.hist_edges[-1]),
-                                     bins=snap.hist_edges)  # fmt: skip
+            counts, _ = np.histogram(
+                np.clip(z, snap.hist_edges[0], snap.hist_edges[-1]), bins=snap.hist_edges
+            )
             assert layer.hist_z[-1].tolist() == counts.tolist()
             sat = twin.activation.saturated(probe.z, probe.h).double().mean().item()
             assert layer.saturated[-1] == pytest.approx(sat)
@@ -179,8 +183,16 @@ def test_record_last_adds_an_off_cadence_record():
 
 
 def test_divergence_at_a_huge_lr_stops_only_that_twin():
-    cfg = RunConfig(dataset="moons", hidden=(16, 16), activation="relu", init="he", lr=1000.0,
-                    batch_size=32, record_every=10, eval_every=50)  # fmt: skip
+    cfg = RunConfig(
+        dataset="moons",
+        hidden=(16, 16),
+        activation="relu",
+        init="he",
+        lr=1000.0,
+        batch_size=32,
+        record_every=10,
+        eval_every=50,
+    )
     exp = Experiment(cfg)
     exp.step(60)
     snap = exp.snapshot()

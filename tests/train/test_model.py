@@ -111,7 +111,7 @@ def test_twins_start_from_identical_weight_matrices_in_separate_storage():
         assert torch.equal(lb.gamma, torch.ones_like(lb.gamma))
         assert torch.equal(lb.beta, torch.zeros_like(lb.beta))
     assert torch.equal(plain.W_out, bn.W_out)
-    # and the layer recipes differ exactly as DESIGN.md says
+    # and the layer recipes differ exactly as bnviz.train.variants describes them
     assert [type(m).__name__ for m in plain.to_module()] == [
         "Linear",
         "Sigmoid",

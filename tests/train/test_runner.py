@@ -185,8 +185,9 @@ def test_speed_cap_takes_small_chunks_and_records_them(runner):
 
 
 def test_training_stops_by_itself_when_both_twins_diverged():
-    cfg = RunConfig(dataset="moons", hidden=(4,), activation="relu", init="he", lr=1000.0,
-                    batch_size=16)  # fmt: skip
+    cfg = RunConfig(
+        dataset="moons", hidden=(4,), activation="relu", init="he", lr=1000.0, batch_size=16
+    )
     exp = Experiment(cfg)
     for twin in exp.twins.values():  # make both diverge at the first step
         twin.W_out.fill_(float("nan"))

@@ -1,0 +1,187 @@
+"""The live lab's controls: widget keys, the session's run config, and what each control does.
+
+The page (``pages/live_lab.py``) draws the widgets with the keys below; their callbacks here turn
+them into calls on the session's :class:`bnviz.train.runner.Runner`, through the server-wide
+registry in :mod:`ui.session_runs` (which enforces the cap on training runs). Callbacks run before
+the next script run; nothing here draws charts (that is :mod:`ui.live_lab_view`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import streamlit as st
+
+from bnviz.config import RunConfig
+from bnviz.train.experiment import configure_torch_threads
+from bnviz.train.runner import Runner
+from bnviz.train.sessions import SessionRun
+from ui.session_runs import registry, session_id, session_run
+
+
+class Key:
+    """Widget keys: public, since links, tests and screenshots find the widgets by them."""
+
+    PLAY, STEP, RESET, SPEED, LR = "lab_play", "lab_step", "lab_reset", "lab_speed", "lab_lr"
+    BN, VIEW, LAYER, POOLED, PRE_BN = "lab_bn", "lab_view", "lab_layer", "lab_pooled", "lab_pre_bn"
+    STATUS = "lab_status"  # the status line's container
+    DATASET, ACTIVATION, DEPTH, WIDTH = "cfg_dataset", "cfg_activation", "cfg_depth", "cfg_width"
+    INIT, OPTIMIZER, BATCH_SIZE, SEED = "cfg_init", "cfg_optimizer", "cfg_batch_size", "cfg_seed"
+
+
+# Session state that is not a widget's: the run's config, the URL's warnings, a one-off notice.
+CFG, URL_WARNINGS, NOTICE = "lab_cfg", "lab_url_warnings", "lab_notice"
+BUSY = "busy"  # the notice after Play found every training slot taken
+
+SPEEDS = {"1/s": 1, "5/s": 5, "20/s": 20, "100/s": 100, "500/s": 500, "max": None}
+FULL_SPEED = "max"
+LRS = [round(m * 10.0**e, 6) for e in range(-3, 3) for m in (1, 2, 5)]  # 0.001 ... 500
+SINGLE, SIDE_BY_SIDE = "Single", "Side by side"  # the View control's options
+ONE_UNIT, ALL_UNITS = "one typical unit", "all units of the layer"  # "Percentiles of"
+
+
+@st.cache_resource(show_spinner=False)
+def _torch_threads() -> int:
+    # Process-wide and set once: each twin steps on one thread, so a few sessions share 2 cores.
+    return configure_torch_threads()
+
+
+def current_config() -> RunConfig:
+    """This session's run config: from the URL on first visit (warnings kept for the page)."""
+    if CFG not in st.session_state:
+        cfg, warnings = RunConfig.from_query_params(st.query_params.to_dict())
+        st.session_state[CFG] = cfg
+        st.session_state[URL_WARNINGS] = warnings
+        _widgets_from(cfg)
+    return st.session_state[CFG]
+
+
+def _widgets_from(cfg: RunConfig) -> None:
+    """Set the network widgets' state to ``cfg`` (before they are drawn)."""
+    st.session_state.update(
+        {
+            Key.DATASET: cfg.dataset,
+            Key.ACTIVATION: cfg.activation,
+            Key.DEPTH: len(cfg.hidden),
+            Key.WIDTH: cfg.hidden[0],
+            Key.INIT: cfg.init,
+            Key.OPTIMIZER: cfg.optimizer,
+            Key.BATCH_SIZE: cfg.batch_size,
+            Key.SEED: cfg.seed,
+            Key.LR: min(LRS, key=lambda v: abs(v - cfg.lr)),
+        }
+    )
+
+
+def _speed() -> float | None:
+    return SPEEDS[st.session_state.get(Key.SPEED, FULL_SPEED)]
+
+
+def session() -> SessionRun:
+    """This browser session's run, created from the URL's config on first use."""
+    _torch_threads()
+    cfg, speed = current_config(), _speed()
+    return session_run(lambda: Runner(cfg, steps_per_second=speed))
+
+
+def url_warnings() -> list[str]:
+    return st.session_state.get(URL_WARNINGS, [])
+
+
+def _entry() -> SessionRun | None:
+    """This session's run, with a fresh runner in place of one that stopped (its worker failed):
+    a control pressed after a failure starts over instead of raising on the page."""
+    entry = registry().get(session_id())
+    if entry is not None and entry.runner.is_stopped:
+        start_new_run(current_config())
+    return entry
+
+
+def set_playing(play: bool) -> None:
+    """Play or pause, as the button the user saw said: an intent, not a toggle. Streamlit 1.67 now
+    and then runs a button's callback twice for one click (seen on Pause while the charts refresh
+    themselves; both calls get that button's args), and a toggle would then pause and play again."""
+    entry = _entry()
+    if entry is None:
+        return
+    if not play:
+        registry().pause(session_id())
+    elif not entry.wants_to_train and not registry().play(session_id()):
+        st.session_state[NOTICE] = BUSY
+
+
+def step_once(n: int = 10) -> None:
+    entry = _entry()
+    if entry is not None and not entry.training:
+        entry.runner.step(n, wait=True)
+
+
+def reset_run() -> None:
+    entry = _entry()
+    if entry is not None:
+        entry.runner.reset()
+
+
+def apply_speed() -> None:
+    entry = _entry()
+    if entry is not None:
+        entry.runner.set_speed(_speed())
+
+
+def apply_lr() -> None:
+    entry = _entry()
+    lr = float(st.session_state[Key.LR])
+    if entry is not None:
+        entry.runner.set_lr(lr)
+    st.query_params["lr"] = f"{lr:g}"
+
+
+def pending_config() -> RunConfig | str:
+    """The config the network widgets describe (LR: the live one), or the reason it is invalid."""
+    s, cfg = st.session_state, current_config()
+    depth, width = int(s[Key.DEPTH]), int(s[Key.WIDTH])
+    # Unchanged widgets keep a mixed-width network from a link.
+    hidden = cfg.hidden if (depth, width) == (len(cfg.hidden), cfg.hidden[0]) else (width,) * depth
+    try:
+        return dataclasses.replace(
+            cfg,
+            dataset=s[Key.DATASET],
+            activation=s[Key.ACTIVATION],
+            hidden=hidden,
+            init=s[Key.INIT],
+            optimizer=s[Key.OPTIMIZER],
+            batch_size=int(s[Key.BATCH_SIZE]),
+            seed=int(s[Key.SEED]),
+            lr=float(s.get(Key.LR, cfg.lr)),
+        )
+    except ValueError as err:
+        return str(err)
+
+
+def start_new_run(cfg: RunConfig) -> None:
+    """Replace the session's run with a fresh one for ``cfg`` and put it in the URL."""
+    st.session_state[CFG] = cfg
+    registry().replace_runner(session_id(), Runner(cfg, steps_per_second=_speed()))
+    st.query_params.from_dict(cfg.to_query_params(only_changed=True))
+
+
+def keep_current_run() -> None:
+    _widgets_from(dataclasses.replace(current_config(), lr=float(st.session_state[Key.LR])))
+
+
+def network_changes(entry: SessionRun) -> None:
+    """Apply changed network settings: at once on a fresh run, after a confirmation otherwise."""
+    pending, cfg = pending_config(), current_config()
+    if isinstance(pending, str):
+        st.sidebar.error(pending)
+        return
+    if dataclasses.replace(pending, lr=cfg.lr) == cfg:
+        return
+    if entry.runner.snapshot().step == 0:
+        start_new_run(pending)
+        return
+    with st.sidebar.container(border=True):
+        st.warning("These settings start a **new run**; the current one will be lost.")
+        left, right = st.columns(2)
+        left.button("Start new run", on_click=start_new_run, args=(pending,), type="primary")
+        right.button("Keep current", on_click=keep_current_run)
