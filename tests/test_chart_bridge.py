@@ -1,7 +1,7 @@
 """The live chart bridge's Python side: payload, constant uirevision, and a mount inside AppTest.
 
-What the browser does with it (same plot div across refreshes, zoom kept) is checked in
-tests/e2e/test_chart_bridge.py.
+What the browser does with it (same plot div across refreshes, zoom kept, nothing fetched from
+outside the server) is checked in tests/e2e/test_chart_bridge.py.
 """
 
 from __future__ import annotations
@@ -24,14 +24,7 @@ from streamlit.runtime import Runtime
 from streamlit.testing.v1 import AppTest
 
 from ui.chart_bridge import live_chart, plotly_js_url
-from ui.chart_bridge import payload as bridge_payload
-from ui.chart_bridge.payload import (
-    DEFAULT_HEIGHT,
-    UIREVISION,
-    encode,
-    figure_payload,
-    uses_streamlit_template,
-)
+from ui.chart_bridge.payload import DEFAULT_HEIGHT, UIREVISION, encode, figure_payload
 
 
 def decode_typed_array(spec) -> np.ndarray:
@@ -77,9 +70,10 @@ def test_too_small_height_is_refused(height):
         figure_payload(line_figure(), height=height)
 
 
-def test_dict_figure_gives_the_same_payload_as_the_figure_object():
+def test_dict_figure_gives_the_same_payload_as_the_figure_object_without_its_template():
     fig = line_figure(title="loss")
     as_dict = fig.to_plotly_json()
+    del as_dict["layout"]["template"]
     assert json.loads(encode(figure_payload(as_dict))) == json.loads(encode(figure_payload(fig)))
 
 
@@ -134,16 +128,14 @@ def test_payload_keeps_the_data_and_always_has_the_constant_uirevision(y, revisi
     np.testing.assert_array_equal(decode_typed_array(sent["data"][0]["y"]), y)
 
 
-def test_streamlit_template_is_recognised_so_the_browser_can_recolour_it():
-    # With streamlit imported, plotly.py's default template is Streamlit's placeholder template.
-    default = figure_payload(line_figure())
-    assert (
-        default["layout"]["template"]["layout"]["colorway"][0]
-        == bridge_payload.STREAMLIT_FIRST_COLOR
-    )
-    assert uses_streamlit_template(default)
-    assert not uses_streamlit_template(figure_payload(line_figure(template="plotly_white")))
-    assert not uses_streamlit_template({"data": [], "layout": {}})
+def test_a_figure_object_is_sent_without_its_template():
+    # With streamlit imported, plotly.py's default template is Streamlit's, whose placeholder
+    # colours (#000001, ...) only st.plotly_chart fills in: sent as is, they draw a near-black chart.
+    fig = line_figure()
+    assert fig.layout.template.layout.colorway[0] == "#000001"
+    assert "template" not in figure_payload(fig)["layout"]
+    assert "template" not in figure_payload(line_figure(template="plotly_white"))["layout"]
+    assert fig.layout.template.layout.colorway[0] == "#000001"  # the caller's figure is untouched
 
 
 # --- the component inside a Streamlit run ---------------------------------------------------------
@@ -181,7 +173,6 @@ def test_live_chart_mounts_and_keeps_its_identity_across_reruns():
     assert message["height"] == 300
     assert message["figure"]["layout"]["uirevision"] == UIREVISION
     assert message["plotlySrc"] == "/component/ui.chart_bridge.plotly_js/plotly.min.js"
-    assert message["streamlitTheme"] is True
     assert json.loads(first["heat"].bytes)["height"] == DEFAULT_HEIGHT
     assert first["line"].component_name == "bnviz_live_chart"
 
@@ -240,9 +231,3 @@ def test_plotly_js_url_follows_the_base_url_path(fake_runtime):
         assert plotly_js_url() == "/course/bnviz/component/ui.chart_bridge.plotly_js/plotly.min.js"
     finally:
         config.set_option("server.baseUrlPath", previous)
-
-
-def test_frontend_loads_plotly_only_from_the_server():
-    js = (Path(__file__).parents[1] / "ui" / "chart_bridge" / "frontend" / "bridge.js").read_text()
-    assert "Plotly.react" in js
-    assert "http://" not in js and "https://" not in js  # no CDN: the course site may be offline

@@ -1,9 +1,10 @@
 """The live chart bridge in a real browser: charts update in place, keep the user's zoom, no flicker.
 
 Serves tests/e2e/apps/bridge_demo.py (a fragment refreshing a two-line chart and a heatmap every
-0.5 s). The plot divs are tagged with a JS property and watched by a MutationObserver; after a zoom
-(a real mouse drag) and a legend click, the test waits for at least 5 more refreshes and checks that
-the same tagged nodes are still there, were never removed, show new data, and still show the zoom.
+0.5 s). The plot divs are remembered and watched by a MutationObserver; after a zoom (a real mouse
+drag) and a legend click, the test waits for at least 5 more refreshes and checks that the same nodes
+are still there, were never removed, show new data, and still show the zoom; that the bridge keeps
+its per-chart state off the DOM; and that the page fetched nothing from outside the server.
 """
 
 from __future__ import annotations
@@ -17,13 +18,12 @@ pytestmark = pytest.mark.own_server
 PLOTLY_JS = "/component/ui.chart_bridge.plotly_js/plotly.min.js"
 REFRESHES = 5
 
-# Tag both plot divs and record, from now on: removals of a tagged node (or of anything holding
-# one), each redraw's refresh number, and the height and page position of every chart.
+# Remember both plot divs and record, from now on: removals of one (or of anything holding one),
+# each redraw's refresh number, and the height and page position of every chart.
 INSTALL_PROBE = """
 () => {
   const plots = [...document.querySelectorAll('.bnviz-plot')];
-  plots.forEach((plot, i) => { plot.__bnvizTag = `chart-${i}`; });
-  const probe = { removed: 0, boxes: new Set(), refreshes: [] };
+  const probe = { plots, removed: 0, boxes: new Set(), refreshes: [] };
   new MutationObserver((records) => {
     for (const record of records) {
       for (const node of record.removedNodes) {
@@ -53,18 +53,15 @@ def demo_url():
 
 @pytest.fixture
 def watched(page):
-    """The page, with console errors and plotly.js downloads recorded."""
+    """The page, with console errors and every request recorded."""
     page.bridge_errors = []
-    page.bridge_plotly_requests = []
+    page.bridge_requests = []
     page.on(
         "console",
         lambda m: page.bridge_errors.append(m.text) if m.type == "error" else None,
     )
     page.on("pageerror", lambda e: page.bridge_errors.append(str(e)))
-    page.on(
-        "request",
-        lambda r: page.bridge_plotly_requests.append(r.url) if PLOTLY_JS in r.url else None,
-    )
+    page.on("request", lambda r: page.bridge_requests.append(r.url))
     return page
 
 
@@ -96,22 +93,37 @@ def drag_zoom(page, chart_index: int) -> None:
     page.mouse.up()
 
 
-def assert_theme_colours(page) -> None:
-    """Streamlit's placeholder colours (#000001, ...) were replaced by the theme's chart colours."""
-    themed = page.evaluate(
+def assert_plotly_colours(page) -> None:
+    """The go.Figure line chart is drawn in plotly.js's own colours, not in the placeholders
+    (#000001, ...) of Streamlit's plotly template, which only st.plotly_chart fills in."""
+    colours = page.evaluate(
         """() => {
-          const [line, heat] = document.querySelectorAll('.bnviz-plot');
-          const css = getComputedStyle(line);
+          const line = document.querySelectorAll('.bnviz-plot')[0];
           return {
-            first: css.getPropertyValue('--st-chart-categorical-colors').split(',')[0].trim(),
             colorway: line._fullLayout.colorway,
-            heatScale: JSON.stringify(heat._fullData[0].colorscale),
+            lines: line._fullData.map((trace) => trace.line.color),
           };
         }"""
     )
-    assert themed["first"]
-    assert themed["colorway"][0].lower() == themed["first"].lower()
-    assert "#0000" not in " ".join(themed["colorway"]) + themed["heatScale"]
+    assert colours["colorway"][:2] == ["#1f77b4", "#ff7f0e"]  # plotly.js's default colorway
+    assert colours["lines"] == colours["colorway"][:2]
+
+
+def assert_state_kept_off_the_dom(page) -> None:
+    """Each chart root holds exactly one plot div, and nothing of the bridge's own hangs off the
+    chart's elements or the window: its per-chart state lives in the module."""
+    found = page.evaluate(
+        """() => {
+          const bnviz = (object) => Object.keys(object).filter((k) => /bnviz/i.test(k));
+          return [...document.querySelectorAll('.bnviz-live-chart')].map((root) => ({
+            plots: root.querySelectorAll('.bnviz-plot').length,
+            rootKeys: Object.keys(root),
+            parentKeys: bnviz(root.parentElement),
+            windowKeys: bnviz(window),
+          }));
+        }"""
+    )
+    assert found == [{"plots": 1, "rootKeys": [], "parentKeys": [], "windowKeys": []}] * 2, found
 
 
 def assert_width_follows_the_column(page) -> None:
@@ -159,7 +171,7 @@ def test_live_charts_update_in_place_and_keep_zoom_and_legend(watched, demo_url)
           const plots = [...document.querySelectorAll('.bnviz-plot')];
           const line = plots[0];
           return {
-            tags: plots.map((p) => p.__bnvizTag),
+            same: plots.length === 2 && plots.every((p, i) => p === window.__bridgeProbe.plots[i]),
             removed: window.__bridgeProbe.removed,
             boxes: [...window.__bridgeProbe.boxes],
             refreshes: window.__bridgeProbe.refreshes,
@@ -173,7 +185,7 @@ def test_live_charts_update_in_place_and_keep_zoom_and_legend(watched, demo_url)
         }"""
     )
     # Same DOM nodes, never taken out of the page (no flicker), at a fixed place and height.
-    assert result["tags"] == ["chart-0", "chart-1"]
+    assert result["same"] is True
     assert result["removed"] == 0
     assert len(result["boxes"]) == 2, result["boxes"]  # one (top, height) per chart, unchanged
     assert all(box.endswith(":320") for box in result["boxes"])
@@ -187,9 +199,18 @@ def test_live_charts_update_in_place_and_keep_zoom_and_legend(watched, demo_url)
     assert result["fullRange"] == pytest.approx(zoom)
     assert result["hidden"] == "legendonly"
 
-    assert_theme_colours(page)
+    assert_state_kept_off_the_dom(page)
+    assert_plotly_colours(page)
     assert_width_follows_the_column(page)
 
-    # plotly.js was fetched once for the page, not once per chart or per refresh; no console errors.
-    assert len(page.bridge_plotly_requests) == 1, page.bridge_plotly_requests
+    # plotly.js was fetched once for the page, not once per chart or per refresh, and nothing from
+    # anywhere but the app's server (the course site may be offline); no console errors.
+    plotly_requests = [url for url in page.bridge_requests if PLOTLY_JS in url]
+    assert len(plotly_requests) == 1, plotly_requests
+    outside = [
+        url
+        for url in page.bridge_requests
+        if not url.startswith((f"{demo_url}/", "data:", "blob:"))
+    ]
+    assert outside == []
     assert page.bridge_errors == []

@@ -30,12 +30,13 @@ How it is wired, and why (checked against the Streamlit 1.67 source in the venv)
   copy next to the app and a config flag); inlining plotly.js in the component's ``js`` (it would
   travel with every rerun's message).
 
-The figure travels as UTF-8 JSON bytes (see :mod:`ui.chart_bridge.payload`); numpy arrays become
-plotly's base64 typed arrays. The element's height is set on the Streamlit side, so its space is
-reserved before plotly.js arrives and nothing below the chart moves while the data changes.
+The figure travels as UTF-8 JSON bytes (see :mod:`ui.chart_bridge.payload`); numpy arrays in a
+``go.Figure`` become plotly's base64 typed arrays. The element's height is set on the Streamlit side,
+so its space is reserved before plotly.js arrives and nothing below the chart moves while the data
+changes.
 
-Cost on the Python side (measured in AppTest, figure already built): ~4 ms and ~100 kB for two
-3,000-point lines, ~3.5 ms and ~136 kB for a 200x50 float64 heatmap (float32 would halve that).
+Cost on the Python side (measured in AppTest for a ``go.Figure`` already built): ~4 ms and ~100 kB
+for two 3,000-point lines, ~3.5 ms and ~136 kB for a 200x50 float64 heatmap (float32 would halve that).
 """
 
 from __future__ import annotations
@@ -51,12 +52,7 @@ import streamlit.components.v1 as components_v1
 from streamlit import config
 from streamlit.runtime import Runtime
 
-from ui.chart_bridge.payload import (
-    PLOTLY_CONFIG,
-    encode,
-    figure_payload,
-    uses_streamlit_template,
-)
+from ui.chart_bridge.payload import PLOTLY_CONFIG, encode, figure_payload
 
 __all__ = ["live_chart", "plotly_js_url"]
 
@@ -111,9 +107,8 @@ def live_chart(fig: go.Figure | Mapping[str, Any], *, key: str, height: int | No
     Call it on every run (typically inside ``st.fragment(run_every=...)``) with a freshly built
     figure; the browser keeps one plot per ``key`` and redraws it with ``Plotly.react``, keeping the
     user's zoom, pan and legend state. ``key`` must be unique on the page. ``height`` is in px
-    (default: the figure's ``layout.height``, else 400); the width follows the column.
-    A figure on Streamlit's default plotly template gets the app theme's colours, fonts and compact
-    margins in the browser, like ``st.plotly_chart``; a figure with its own template is shown as is.
+    (default: the figure's ``layout.height``, else 400); the width follows the column. The chart has
+    plotly.js's own look plus what the figure's layout sets; a ``go.Figure``'s template is not sent.
     Raises ``ValueError`` for something that is not a figure, or a height below 50 px.
     """
     if not key:
@@ -125,6 +120,5 @@ def live_chart(fig: go.Figure | Mapping[str, Any], *, key: str, height: int | No
         "config": PLOTLY_CONFIG,
         "height": chart_height,
         "plotlySrc": plotly_js_url(),
-        "streamlitTheme": uses_streamlit_template(payload),
     }
     _mount(key=key, data=encode(message), height=chart_height, width="stretch")

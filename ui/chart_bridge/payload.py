@@ -6,8 +6,9 @@ Plotly.js keeps what the user did to a chart (zoom, pan, legend toggles) across 
 as long as ``layout.uirevision`` stays the same. Figures are rebuilt from scratch on every refresh, so
 the bridge forces one constant value here instead of trusting each figure builder to set it.
 
-numpy arrays in a figure travel as plotly.py's typed-array specs (``{"dtype": "f8", "bdata": base64}``),
-which plotly.js decodes natively: a 3,000-point trace costs ~32 kB of JSON instead of ~60 kB of decimals.
+numpy arrays in a ``go.Figure`` travel as plotly.py's typed-array specs (``{"dtype": "f8", "bdata":
+base64}``), which plotly.js decodes natively: a 3,000-point trace costs ~32 kB of JSON instead of the
+~58 kB of decimals that the same array in a figure dict becomes.
 """
 
 from __future__ import annotations
@@ -25,24 +26,21 @@ DEFAULT_HEIGHT = 400
 # plotly.js config for every live chart: no logo link (the course site may be offline), and no
 # "responsive" flag, because the frontend resizes on its own container (ResizeObserver), which also
 # covers a sidebar opening, not only a window resize.
-# First colour of Streamlit's plotly template: a placeholder, see uses_streamlit_template.
-STREAMLIT_FIRST_COLOR = "#000001"
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": False}
 
 
 def figure_payload(fig: go.Figure | Mapping[str, Any], height: int | None = None) -> dict[str, Any]:
     """The figure as a plotly.js-ready dict ``{"data": [...], "layout": {...}}``.
 
-    ``fig`` is a ``go.Figure`` (validated, with plotly.py's default template) or a figure dict (``data``
-    list of traces, optional ``layout``), sent without validation or template; neither is modified.
-    In the result ``layout.uirevision`` is always :data:`UIREVISION`,
-    ``layout.height`` is the chart height in px (``height`` if given, else the figure's own, else
-    :data:`DEFAULT_HEIGHT`), ``layout.autosize`` is true and ``layout.width`` is removed so the chart
-    takes the width of its column. Arrays are plotly typed-array specs (``{"dtype", "bdata"}``); encode
-    the result with :func:`encode`.
+    ``fig`` is a figure dict (``data`` list of traces, optional ``layout``), sent without validation,
+    or a ``go.Figure`` (validated), sent without its template; neither is modified. In the result
+    ``layout.uirevision`` is always :data:`UIREVISION`, ``layout.height`` is the chart height in px
+    (``height`` if given, else the figure's own, else :data:`DEFAULT_HEIGHT`), ``layout.autosize`` is
+    true and ``layout.width`` is removed so the chart takes the width of its column. A ``go.Figure``'s
+    arrays are plotly typed-array specs (``{"dtype", "bdata"}``); encode the result with :func:`encode`.
 
-    Raises ``ValueError`` for a height below 50 px, a dict without a ``data`` list, or (from plotly) a
-    dict with properties plotly does not know.
+    Raises ``ValueError`` for a height below 50 px, a dict without a ``data`` list, or something that
+    is not a figure.
     """
     if isinstance(fig, Mapping):
         if not isinstance(fig.get("data", []), list | tuple):
@@ -52,6 +50,10 @@ def figure_payload(fig: go.Figure | Mapping[str, Any], height: int | None = None
         spec = {"data": fig.get("data") or [], "layout": fig.get("layout") or {}}
     elif isinstance(fig, go.Figure):
         spec = fig.to_plotly_json()  # a fresh dict: plotly.py copies on export
+        # With streamlit imported, plotly.py's default template is Streamlit's, whose placeholder
+        # colours (#000001, ...) only st.plotly_chart fills in: without it the chart gets plotly.js's
+        # own look plus what the layout sets, like a figure dict.
+        spec.get("layout", {}).pop("template", None)
     else:
         raise ValueError(
             f"live_chart takes a plotly Figure or a figure dict, not {type(fig).__name__}."
@@ -69,18 +71,6 @@ def figure_payload(fig: go.Figure | Mapping[str, Any], height: int | None = None
     return {"data": list(spec.get("data") or []), "layout": layout}
 
 
-def uses_streamlit_template(payload: Mapping[str, Any]) -> bool:
-    """Whether the payload's template is Streamlit's plotly template with its temporary colours.
-
-    Importing streamlit makes that template plotly.py's default. Its colours are placeholders
-    (#000001, #000002, ...) that the browser must swap for the app theme's colours, as
-    ``st.plotly_chart`` does; the bridge's frontend does that when this is true.
-    """
-    template = payload.get("layout", {}).get("template") or {}
-    colorway = (template.get("layout") or {}).get("colorway") or []
-    return bool(colorway) and colorway[0] == STREAMLIT_FIRST_COLOR
-
-
 def encode(message: Mapping[str, Any]) -> bytes:
-    """UTF-8 JSON for a message holding figure payloads (numpy arrays become plotly typed arrays)."""
+    """UTF-8 JSON for a message holding figure payloads (numpy arrays left in a dict become lists)."""
     return to_json_plotly(message).encode("utf-8")

@@ -1,5 +1,8 @@
 """Live chart bridge demo: a growing two-line chart and a changing heatmap, refreshed twice a second.
 
+The line chart is a ``go.Figure`` (on Streamlit's default template, which the bridge does not send);
+the heatmap is a figure dict, as the app's own figure builders return.
+
 Served by tests/e2e/test_chart_bridge.py; also handy by hand:
 ``.venv/bin/python -m streamlit run tests/e2e/apps/bridge_demo.py`` from the repository root
 (``-m`` puts the root on ``sys.path``, so ``ui`` imports). The refresh number is shown as text and in
@@ -30,12 +33,13 @@ def line_figure(n: int) -> go.Figure:
     return fig
 
 
-def heatmap_figure(n: int) -> go.Figure:
+def heatmap_figure(n: int) -> dict:
     rng = np.random.default_rng(n)
     z = rng.standard_normal((50, 200)).cumsum(axis=1)  # (units, bins)
-    fig = go.Figure(go.Heatmap(z=z))  # default colorscale: Streamlit's theme colours
-    fig.update_layout(title=f"Heatmap 200x50, refresh {n}")
-    return fig
+    return {
+        "data": [{"type": "heatmap", "z": z}],
+        "layout": {"title": {"text": f"Heatmap 200x50, refresh {n}"}},
+    }
 
 
 st.title("Chart bridge demo")
