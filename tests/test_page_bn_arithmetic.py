@@ -17,10 +17,14 @@ def open_page() -> AppTest:
     return at
 
 
+def editor_state(edited_rows: dict) -> dict:
+    """A data editor's edit state, as the browser sends it."""
+    return {"edited_rows": edited_rows, "added_rows": [], "deleted_rows": []}
+
+
 def edit(at: AppTest, key: str, row: int, column: str, value) -> AppTest:
-    """Seed a data editor's edit state, as the browser would send it, and rerun."""
-    at.session_state[key] = {"edited_rows": {row: {column: value}}, "added_rows": [],
-                             "deleted_rows": []}  # fmt: skip
+    """Seed one edited cell of a data editor and rerun."""
+    at.session_state[key] = editor_state({row: {column: value}})
     return at.run()
 
 
@@ -62,7 +66,7 @@ def test_stepping_through_all_seven_steps():
     assert step_heading(at).startswith("Step 6 of 7")
 
 
-def test_step_five_reproduces_the_issue_example_to_four_decimals():
+def test_step_five_reproduces_the_worked_example_to_four_decimals():
     at = open_page()
     at.segmented_control(key="bn_step").set_value(5).run()
     assert r"y_{:,1}" in latex(at)
@@ -151,9 +155,7 @@ def test_resize_random_and_reset_buttons():
 
 def test_constant_column_is_explained():
     at = open_page()
-    for row in range(3):
-        at.session_state[EDITOR] = {"edited_rows": {r: {"feature 2": "2"} for r in range(row + 1)},
-                                    "added_rows": [], "deleted_rows": []}  # fmt: skip
+    at.session_state[EDITOR] = editor_state({r: {"feature 2": "2"} for r in range(3)})
     at.run()
     at.selectbox(key="bn_feature").set_value(1).run()
     at.segmented_control(key="bn_step").set_value(3).run()

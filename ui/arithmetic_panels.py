@@ -1,18 +1,27 @@
-"""Streamlit glue for the BN arithmetic page: the "which axis?" panel and the backward panel."""
+"""The BN arithmetic page's panels: everything it draws from a worksheet.
+
+The stepper, the checks against torch, the running statistics, and the "which axis?" and backward
+panels. State, widget keys and the input editors are ``ui.arithmetic_view``'s; every number and every
+number's format comes from ``bnviz.arith``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
+from bnviz.arith import stepper
 from bnviz.arith import tensor_input as ti
 from bnviz.arith.axis_diagram import axis_figure
 from bnviz.arith.backward import batchnorm_backward
+from bnviz.arith.number_format import table_number
 from bnviz.arith.oracle import MATCH_TOL, max_abs_diff, torch_batchnorm_grads
-from bnviz.arith.worksheet import Worksheet
-from ui.arithmetic_view import cells_of, tensor_table, text_columns, text_frame
+from bnviz.arith.worksheet import Worksheet, xhat_moments
+from ui import arithmetic_view as view
+from ui.arithmetic_view import Key
 
-GRAD_KINDS = ("ones", "random", "edited")
+HIGHLIGHT = "background-color: #ffe08a; font-weight: 600"
 
 BACKWARD_TEX = (
     r"\frac{\partial L}{\partial \beta_j} = \sum_{i} g_{ij}, \qquad "
@@ -22,33 +31,125 @@ BACKWARD_TEX = (
 )
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _axis_figure(batch: int, features: int, feature: int):
-    return axis_figure(batch, features, feature=feature)  # ~0.3 s to build: build each shape once
+def tensor_table(values: np.ndarray, index: list[str], column: int | None = None, row=None):
+    """A read-only table, 4 decimals, with one column (or row) highlighted."""
+    frame = pd.DataFrame(
+        np.asarray(values), index=index, columns=ti.feature_labels(values.shape[1])
+    )
+    styler = frame.style.format(table_number)
+    if column is not None:
+        styler = styler.map(lambda _: HIGHLIGHT, subset=pd.IndexSlice[:, frame.columns[column]])
+    if row is not None:
+        styler = styler.map(lambda _: HIGHLIGHT, subset=pd.IndexSlice[frame.index[row], :])
+    wide_index = max(len(str(i)) for i in index) > 12  # e.g. "running_mean before"
+    index_config = {"_index": st.column_config.Column(width="medium")} if wide_index else None
+    st.dataframe(styler, width="content", column_config=index_config)
 
 
-def _examples(m: int) -> list[str]:
-    return [f"example {i + 1}" for i in range(m)]
+# ----------------------------------------------------------------------------- stepper and checks
+
+
+def step_navigation() -> int:
+    step, last = st.session_state[Key.STEP], len(stepper.STEPS)
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.button("◀ Previous", key=Key.PREV, on_click=view.on_step, args=(-1,), disabled=step <= 1)
+        st.segmented_control(
+            "Step",
+            list(stepper.STEPS),
+            key=Key.STEP,
+            required=True,
+            format_func=lambda n: f"{n} {stepper.STEPS[n].name}",
+            label_visibility="collapsed",
+        )
+        st.button("Next ▶", key=Key.NEXT, on_click=view.on_step, args=(1,), disabled=step >= last)
+    return st.session_state[Key.STEP]
+
+
+def render_step(sheet: Worksheet, number: int, j: int) -> None:
+    step, training = stepper.STEPS[number], sheet.inputs.training
+    st.subheader(f"Step {number} of {len(stepper.STEPS)} · {step.name}")
+    st.latex(step.formula if training else step.eval_formula)
+    st.caption(f"With the numbers of {ti.feature_label(j)}:")
+    st.latex(stepper.substituted(sheet, number, j))
+    values, index = stepper.result(sheet, number)
+    tensor_table(values, index, column=j)
+    st.markdown(f"**Why:** {step.why if training else step.eval_why}")
+    extra = stepper.note(sheet, number, j)
+    if extra:
+        st.info(extra)
+
+
+def render_checks(sheet: Worksheet) -> None:
+    st.subheader("Check against torch")
+    if sheet.train is not None:
+        m = xhat_moments(sheet.train)
+        mean_ok, var_ok = ("✓" if ok else "✗" for ok in (m.mean_is_zero, m.var_is_one))
+        which = "" if sheet.inputs.training else " (train mode, batch statistics)"
+        st.markdown(
+            f"**x̂ per feature{which}:** mean ≈ 0 {mean_ok} "
+            f"(max |mean| = {np.max(np.abs(m.mean)):.1e}) · "
+            f"variance ≈ 1 {var_ok} (exactly σ²/(σ²+ε): max |var − 1| = "
+            f"{np.max(np.abs(m.var - 1)):.1e})"
+        )
+        tensor_table(np.stack([m.mean, m.var]), ["mean of x̂", "variance of x̂"])
+        if m.eps_dominated:
+            names = ", ".join(str(j + 1) for j in m.eps_dominated)
+            st.caption(f"Feature(s) {names}: variance at or below eps, so x̂ stays near 0.")
+    for check in sheet.checks:
+        text = f"{check.label} vs torch.nn.BatchNorm1d: "
+        if check.matches:
+            st.success(f"{text}**matches** (max |Δ| = {check.max_diff:.1e} ≤ {MATCH_TOL:.0e})")
+        else:
+            st.error(f"{text}**differs** (max |Δ| = {check.max_diff:.1e} > {MATCH_TOL:.0e})")
+
+
+def running_panel(j: int) -> None:
+    """The running stats the module carries between batches, and the buttons that move them."""
+    ss = st.session_state
+    st.markdown(f"**Running statistics** (after {ss[view.TRAIN_STEPS]} training step(s))")
+    rm, rv = view.running_stats()
+    column = j if j < len(rm) else None
+    tensor_table(np.stack([rm, rv]), ["running_mean", "running_var"], column=column)
+    with st.container(horizontal=True):
+        st.button(
+            "Apply one training step",
+            key=Key.APPLY_STEP,
+            type="primary",
+            on_click=view.on_apply_training_step,
+        )
+        st.button("Reset running stats", key=Key.RESET_RUNNING, on_click=view.reset_running)
+    flash = ss.pop(view.FLASH, None)
+    if flash:
+        st.warning(flash)
+
+
+# ----------------------------------------------------------------------------- backward
 
 
 def upstream_gradient(shape: tuple[int, int], kind: str) -> np.ndarray:
     """dL/dy for the chosen kind; "edited" shows an editor and may raise ValueError."""
     ss = st.session_state
-    if kind == "ones":
+    if kind == view.GRAD_ONES:
         return np.ones(shape)
-    if kind == "random":
-        st.button("New random gradient", key="bn_grad_new",
-                  on_click=lambda: ss.update(bn_grad_seed=ss.get("bn_grad_seed", 0) + 1))  # fmt: skip
-        rng = np.random.default_rng(ss.get("bn_grad_seed", 0))
+    if kind == view.GRAD_RANDOM:
+        st.button(
+            "New random gradient",
+            key=Key.NEW_GRAD,
+            on_click=lambda: ss.update({view.GRAD_SEED: ss.get(view.GRAD_SEED, 0) + 1}),
+        )
+        rng = np.random.default_rng(ss.get(view.GRAD_SEED, 0))
         return np.round(rng.standard_normal(shape), 4)
-    base = ss.get("bn_grad_table")
+    base = ss.get(view.GRAD_TABLE)
     if base is None or (len(base), len(base[0])) != shape:  # tensor resized: start from ones
-        base = ss["bn_grad_table"] = [["1"] * shape[1] for _ in range(shape[0])]
+        base = ss[view.GRAD_TABLE] = [["1"] * shape[1] for _ in range(shape[0])]
     edited = st.data_editor(
-        text_frame(base, _examples(shape[0])), num_rows="fixed", disabled=["_index"],
-        key=f"bn_grad_editor_{shape[0]}x{shape[1]}", column_config=text_columns(shape[1]),
-    )  # fmt: skip
-    return ti.parse_tensor(cells_of(edited))
+        view.text_frame(base, ti.example_labels(shape[0])),
+        num_rows="fixed",
+        disabled=["_index"],
+        key=f"{Key.GRAD_EDITOR}_{shape[0]}x{shape[1]}",
+        column_config=view.text_columns(shape[1]),
+    )
+    return ti.parse_tensor(view.cells_of(edited))
 
 
 def render_backward(sheet: Worksheet, j: int) -> None:
@@ -58,8 +159,10 @@ def render_backward(sheet: Worksheet, j: int) -> None:
         st.info("The backward pass uses the batch statistics: give the batch at least 2 rows.")
         return
     s = sheet.train
-    kind = st.segmented_control("Upstream gradient g = ∂L/∂y", GRAD_KINDS, key="bn_grad_kind",
-                                required=True)  # fmt: skip
+    examples = ti.example_labels(s.x.shape[0])
+    kind = st.segmented_control(
+        "Upstream gradient g = ∂L/∂y", view.GRAD_KINDS, key=Key.GRAD_KIND, required=True
+    )
     try:
         grad_y = upstream_gradient(s.x.shape, kind)
         g = batchnorm_backward(s.x, grad_y, s.gamma, s.eps)
@@ -67,10 +170,10 @@ def render_backward(sheet: Worksheet, j: int) -> None:
         st.error(str(err))
         return
     st.latex(BACKWARD_TEX)
-    if kind != "edited":
+    if kind != view.GRAD_EDITED:
         st.markdown("**g = ∂L/∂y** (what the layers above send back)")
-        tensor_table(grad_y, _examples(s.x.shape[0]), column=j)
-    if kind == "ones":
+        tensor_table(grad_y, examples, column=j)
+    if kind == view.GRAD_ONES:
         st.caption(
             "With g = 1 everywhere, dβ = m and dx = 0: moving all outputs of a feature equally is "
             "β's job, and the normalization cancels any such shift of x."
@@ -78,35 +181,43 @@ def render_backward(sheet: Worksheet, j: int) -> None:
     left, right = st.columns([2, 3])
     with left:
         st.markdown("**Per feature**")
-        tensor_table(np.stack([g.dbeta, g.dgamma, g.dvar, g.dmean]),
-                     ["∂L/∂β", "∂L/∂γ", "∂L/∂σ²", "∂L/∂μ"], column=j)  # fmt: skip
+        per_feature = np.stack([g.dbeta, g.dgamma, g.dvar, g.dmean])
+        tensor_table(per_feature, ["∂L/∂β", "∂L/∂γ", "∂L/∂σ²", "∂L/∂μ"], column=j)
     with right:
         st.markdown("**∂L/∂x**")
-        tensor_table(g.dx, _examples(s.x.shape[0]), column=j)
+        tensor_table(g.dx, examples, column=j)
     dx, dgamma, dbeta = torch_batchnorm_grads(s.x, grad_y, s.gamma, s.beta, s.eps)
-    diff = max(max_abs_diff(g.dx, dx), max_abs_diff(g.dgamma, dgamma),
-               max_abs_diff(g.dbeta, dbeta))  # fmt: skip
+    diff = max(max_abs_diff(g.dx, dx), max_abs_diff(g.dgamma, dgamma), max_abs_diff(g.dbeta, dbeta))
     verdict = "**matches**" if diff <= MATCH_TOL else "**differs**"
     show = st.success if diff <= MATCH_TOL else st.error
     show(f"dx, dγ, dβ vs torch autograd: {verdict} (max |Δ| = {diff:.1e})")
+
+
+# ----------------------------------------------------------------------------- which axis?
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _axis_figure(batch: int, features: int, feature: int):
+    return axis_figure(batch, features, feature=feature)  # ~0.3 s to build: build each shape once
 
 
 def render_axes(sheet: Worksheet, j: int) -> None:
     st.subheader("Which axis?")
     st.caption("Same tensor, same arithmetic: only the direction of the averages differs.")
     m, f = sheet.shown.x.shape
-    st.plotly_chart(_axis_figure(m, f, j), key="bn_axis_figure",
-                    config={"displayModeBar": False})  # fmt: skip
+    examples = ti.example_labels(m)
+    figure = _axis_figure(m, f, j)
+    st.plotly_chart(figure, key=Key.AXIS_FIGURE, config={"displayModeBar": False})
     left, right = st.columns(2)
     with left:
         st.markdown("**BatchNorm x̂** — down each column: every feature has mean 0, variance 1")
         if sheet.train is None:
             st.info("Batch norm needs a batch of at least 2 rows to have a spread.")
         else:
-            tensor_table(sheet.train.x_hat, _examples(m), column=j)
+            tensor_table(sheet.train.x_hat, examples, column=j)
     with right:
         st.markdown("**LayerNorm x̂** — along each row: every example has mean 0, variance 1")
-        tensor_table(sheet.layernorm.x_hat, _examples(m), row=0)
+        tensor_table(sheet.layernorm.x_hat, examples, row=0)
         c = sheet.layernorm_check
         verdict = "matches" if c.matches else "differs"
         st.caption(

@@ -4,5 +4,6 @@
 (train mode, running statistics, eval mode), ``layernorm``, ``backward`` (the chain rule written
 out), ``oracle`` (the same numbers from ``torch.nn``), ``worksheet`` (everything one page view
 shows), ``stepper`` (the seven steps' formulas and explanations), ``tensor_input`` (text cells to
-tensors) and ``axis_diagram`` (which axis each norm averages over).
+tensors, and the tables' row and column labels), ``number_format`` (how a number is written in a
+cell, a table or a formula) and ``axis_diagram`` (which axis each norm averages over).
 """

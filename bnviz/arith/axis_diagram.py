@@ -34,27 +34,46 @@ def axis_figure(batch: int, features: int, feature: int = 0, example: int = 0) -
         # One heatmap per panel (cells with gaps) is far cheaper than one plotly shape per cell.
         z = [[1 if shaded(i, j) else 0 for j in range(cols)] for i in range(rows)]  # (rows, cols)
         fig.add_trace(
-            go.Heatmap(z=z, x=list(range(cols)), y=[-i for i in range(rows)], zmin=0, zmax=1,
-                       colorscale=[[0, "#eeeeee"], [1, color]], showscale=False, xgap=4,
-                       ygap=4, hoverinfo="skip"),
-            row=1, col=panel,
-        )  # fmt: skip
-        fig.update_xaxes(
-            title_text=f"features → ({features})", showticklabels=False, showgrid=False,
-            zeroline=False, range=[-0.7, cols - 0.3], row=1, col=panel,
-        )  # fmt: skip
-        fig.update_yaxes(
-            title_text=f"← examples ({batch})", showticklabels=False, showgrid=False,
-            zeroline=False, range=[-rows + 0.3, 0.7], row=1, col=panel,
-        )  # fmt: skip
-    # Arrows along the axis each norm averages over.
+            go.Heatmap(
+                z=z,
+                x=list(range(cols)),
+                y=[-i for i in range(rows)],
+                zmin=0,
+                zmax=1,
+                colorscale=[[0, "#eeeeee"], [1, color]],
+                showscale=False,
+                xgap=4,
+                ygap=4,
+                hoverinfo="skip",
+            ),
+            row=1,
+            col=panel,
+        )
+        # The grid is a picture of the axes, not a scale: titles only, no ticks or grid lines.
+        axis = {
+            "showticklabels": False,
+            "showgrid": False,
+            "zeroline": False,
+            "row": 1,
+            "col": panel,
+        }
+        fig.update_xaxes(title_text=f"features → ({features})", range=[-0.7, cols - 0.3], **axis)
+        fig.update_yaxes(title_text=f"← examples ({batch})", range=[-rows + 0.3, 0.7], **axis)
+    # Arrows along the axis each norm averages over, from tail (ax, ay) to tip (x, y) in the
+    # data units of their panel.
     arrow = {"showarrow": True, "arrowhead": 2, "arrowwidth": 3, "text": ""}
-    fig.add_annotation(x=feature, y=-rows + 0.35, ax=feature, ay=0.65, xref="x", yref="y",
-                       axref="x", ayref="y", arrowcolor="#0b3d66", **arrow)  # fmt: skip
-    fig.add_annotation(x=cols - 0.35, y=-example, ax=-0.65, ay=-example, xref="x2", yref="y2",
-                       axref="x2", ayref="y2", arrowcolor="#7a3b00", **arrow)  # fmt: skip
+    bn_panel = {"xref": "x", "yref": "y", "axref": "x", "ayref": "y"}
+    ln_panel = {"xref": "x2", "yref": "y2", "axref": "x2", "ayref": "y2"}
+    fig.add_annotation(
+        x=feature, y=-rows + 0.35, ax=feature, ay=0.65, arrowcolor="#0b3d66", **bn_panel, **arrow
+    )
+    fig.add_annotation(
+        x=cols - 0.35, y=-example, ax=-0.65, ay=-example, arrowcolor="#7a3b00", **ln_panel, **arrow
+    )
     fig.update_layout(
-        height=340, margin={"l": 40, "r": 20, "t": 50, "b": 40}, plot_bgcolor="white",
+        height=340,
+        margin={"l": 40, "r": 20, "t": 50, "b": 40},
+        plot_bgcolor="white",
         font={"size": 15},
-    )  # fmt: skip
+    )
     return fig

@@ -30,10 +30,10 @@ from bnviz.arith.normalize import NormSteps, normalize
 from bnviz.arith.validate import (
     readonly,
     require_finite,
+    validate_affine,
     validate_batch,
     validate_eps,
     validate_momentum,
-    validate_per_feature,
     validate_running_stats,
 )
 
@@ -66,8 +66,7 @@ def batchnorm_eval_steps(
     """
     x = validate_batch(x)
     features = x.shape[1]
-    gamma = validate_per_feature(gamma, "gamma", features, 1.0)
-    beta = validate_per_feature(beta, "beta", features, 0.0)
+    gamma, beta = validate_affine(gamma, beta, features)
     running_mean, running_var = validate_running_stats(running_mean, running_var, features)
     eps = validate_eps(eps)
     return normalize(x, gamma, beta, eps, axis=0, mean=running_mean, var=running_var)
@@ -90,8 +89,7 @@ def batchnorm_steps(
     """
     x = validate_batch(x, min_batch=2)
     m, features = x.shape
-    gamma = validate_per_feature(gamma, "gamma", features, 1.0)
-    beta = validate_per_feature(beta, "beta", features, 0.0)
+    gamma, beta = validate_affine(gamma, beta, features)
     running_mean_before, running_var_before = validate_running_stats(
         running_mean, running_var, features
     )
@@ -107,8 +105,12 @@ def batchnorm_steps(
         new_var = (1 - momentum) * running_var_before + momentum * var_unbiased
         require_finite(x, running_var=new_var)
     y_eval = batchnorm_eval_steps(x, gamma, beta, eps, new_mean, new_var).y
-    extra = readonly(var_unbiased=var_unbiased, running_mean_before=running_mean_before,
-                      running_var_before=running_var_before, running_mean=new_mean,
-                      running_var=new_var)  # fmt: skip
+    extra = readonly(
+        var_unbiased=var_unbiased,
+        running_mean_before=running_mean_before,
+        running_var_before=running_var_before,
+        running_mean=new_mean,
+        running_var=new_var,
+    )
     fields = {k: getattr(train, k) for k in NormSteps.__dataclass_fields__}
     return BatchNormSteps(**fields, momentum=momentum, y_eval=y_eval, **extra)

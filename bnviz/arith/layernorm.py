@@ -9,7 +9,7 @@ as in ``torch.nn.LayerNorm(features)``.
 from __future__ import annotations
 
 from bnviz.arith.normalize import NormSteps, normalize
-from bnviz.arith.validate import validate_batch, validate_eps, validate_per_feature
+from bnviz.arith.validate import validate_affine, validate_batch, validate_eps
 
 
 def layernorm_steps(
@@ -21,8 +21,6 @@ def layernorm_steps(
     normalization). A single feature is valid: its variance is 0, so x_hat is 0 and y is beta.
     """
     x = validate_batch(x)
-    features = x.shape[1]
-    gamma = validate_per_feature(gamma, "gamma", features, 1.0)
-    beta = validate_per_feature(beta, "beta", features, 0.0)
+    gamma, beta = validate_affine(gamma, beta, x.shape[1])
     eps = validate_eps(eps)
     return normalize(x, gamma, beta, eps, axis=1)

@@ -1,8 +1,8 @@
-"""torch.nn as the oracle, on the page: run the real modules on the student's tensor in float64.
+"""The oracle: torch.nn's own BatchNorm1d, LayerNorm and autograd on the student's tensor, in float64.
 
 The arithmetic modules never call torch; these functions do, so the page can show that its
-step-by-step numbers are torch's numbers. Inputs are already validated float64 arrays (batch,
-features) and (features,); outputs are numpy float64.
+step-by-step numbers are torch's numbers (``MATCH_TOL`` says when they agree). Inputs are already
+validated float64 arrays (batch, features) and (features,); outputs are numpy float64.
 """
 
 from __future__ import annotations

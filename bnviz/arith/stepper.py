@@ -8,12 +8,13 @@ plain arrays, so it is testable without Streamlit. Small batches show every term
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from bnviz.arith.number_format import tex_number
+from bnviz.arith.tensor_input import example_labels
 from bnviz.arith.worksheet import Worksheet
 
 FULL_BATCH = 6  # up to this many examples every term is written out; beyond, the middle is elided
@@ -75,21 +76,6 @@ STEPS: dict[int, Step] = {
              "In eval mode step 5 already was this output."),
     )
 }  # fmt: skip
-
-
-def tex_number(v: float) -> str:
-    """4 decimals for everyday sizes, scientific (a × 10^k) for tiny or huge ones."""
-    v = float(v)
-    if v == 0 or abs(v) < 5e-13:  # round-off of an exact 0 (e.g. a constant column)
-        return "0"
-    if 1e-3 <= abs(v) < 1e5:
-        text = f"{v:.4f}".rstrip("0").rstrip(".")  # 0.1 not 0.1000: typed values read as typed
-        return "0" if text == "-0" else text
-    exponent = math.floor(math.log10(abs(v)))
-    mantissa = f"{v / 10**exponent:.3f}".rstrip("0").rstrip(".")
-    if mantissa in ("1", "-1"):
-        return f"{mantissa[:-1]}10^{{{exponent}}}"
-    return rf"{mantissa} \times 10^{{{exponent}}}"
 
 
 def paren(v: float) -> str:
@@ -158,7 +144,10 @@ def substituted(sheet: Worksheet, number: int, j: int) -> str:
             rf" = \frac{{1}}{{{tex_number(std)}}}{numbers(x - mu)} = {numbers(s.x_hat[:, j])}"
         )
     if number == 4:
-        return rf"\gamma_{k}\,\hat{{x}}_{{:,{k}}} = {paren(s.gamma[j])} \cdot {numbers(s.x_hat[:, j])} = {numbers(s.scaled[:, j])}"  # noqa: E501
+        return (
+            rf"\gamma_{k}\,\hat{{x}}_{{:,{k}}} = {paren(s.gamma[j])} \cdot {numbers(s.x_hat[:, j])}"
+            rf" = {numbers(s.scaled[:, j])}"
+        )
     if number == 5:
         return (
             rf"y_{{:,{k}}} = {numbers(s.scaled[:, j])} + {paren(s.beta[j])} = {numbers(s.y[:, j])}"
@@ -200,8 +189,7 @@ def _eval_output(sheet: Worksheet, j: int) -> str:
 
 def result(sheet: Worksheet, number: int) -> tuple[np.ndarray, list[str]]:
     """The tensor a step produces and its row labels; the page highlights the chosen column."""
-    s, m = sheet.shown, sheet.shown.x.shape[0]
-    examples = [f"example {i + 1}" for i in range(m)]
+    s = sheet.shown
     if number == 1:
         return s.mean[None, :], ["μ (mean)" if sheet.inputs.training else "μ = running_mean"]
     if number == 2:
@@ -212,11 +200,15 @@ def result(sheet: Worksheet, number: int) -> tuple[np.ndarray, list[str]]:
         new_mean = after.running_mean if after else i.running_mean
         new_var = after.running_var if after else i.running_var
         rows = [i.running_mean, new_mean, i.running_var, new_var]
-        labels = ["running_mean before", "running_mean after", "running_var before",
-                  "running_var after"]  # fmt: skip
+        labels = [
+            "running_mean before",
+            "running_mean after",
+            "running_var before",
+            "running_var after",
+        ]
         return np.stack(rows), labels
     tensor = {3: s.x_hat, 4: s.scaled, 5: s.y, 7: sheet.eval_output}[number]
-    return tensor, examples
+    return tensor, example_labels(s.x.shape[0])
 
 
 def note(sheet: Worksheet, number: int, j: int) -> str | None:

@@ -9,6 +9,9 @@ Contracts:
 - ``parse_vector(cells, name, length)`` -> float64 array (length,), all finite.
 - Table edits (``with_row_added`` ...) keep the batch within 1..MAX_BATCH and features within
   1..MAX_FEATURES and return new lists; they never mutate their input.
+- ``example_labels(m)`` and ``feature_labels(n)`` (``feature_label(j)`` for one) name the rows and
+  columns of every table the page shows ("example 1", "feature 1"); ``apply_edits`` finds an edited
+  column by its label.
 """
 
 from __future__ import annotations
@@ -18,26 +21,37 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from bnviz.arith.number_format import typed_number
+
 MAX_BATCH = 64  # a batch a student can still read on one screen
 MAX_FEATURES = 16
 
-# The paper-sized example from the issue: 3 examples x 3 features.
+# The paper-sized worked example the page opens with: 3 examples x 3 features, 4 decimals.
 EXAMPLE = [[-0.6577, -0.5797, 0.6360], [0.7392, 0.2145, 1.523], [0.2432, 0.5662, 0.322]]
 
 
-def format_cell(value: float) -> str:
-    """A number as the text a student would type: up to 4 decimals, no trailing zeros."""
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+def example_labels(batch: int) -> list[str]:
+    """Row labels of a (batch, ...) table: "example 1" ... (1-based, as a student counts)."""
+    return [f"example {i + 1}" for i in range(batch)]
+
+
+def feature_label(j: int) -> str:
+    """The label of feature column ``j`` (0-based): "feature 1" for j = 0."""
+    return f"feature {j + 1}"
+
+
+def feature_labels(features: int) -> list[str]:
+    """Column labels of a (..., features) table: "feature 1" ... (1-based)."""
+    return [feature_label(j) for j in range(features)]
 
 
 def to_table(x: np.ndarray) -> list[list[str]]:
-    """(batch, features) array -> table of text cells."""
-    return [[format_cell(float(v)) for v in row] for row in np.asarray(x, dtype=np.float64)]
+    """(batch, features) array -> table of text cells, each as a student would type it."""
+    return [[typed_number(v) for v in row] for row in np.asarray(x, dtype=np.float64)]
 
 
 def example_table() -> list[list[str]]:
-    return [[format_cell(v) for v in row] for row in EXAMPLE]
+    return to_table(EXAMPLE)
 
 
 def random_table(batch: int, features: int, seed: int) -> list[list[str]]:

@@ -69,12 +69,17 @@ def validate_per_feature(values: object, name: str, features: int, default: floa
     return v
 
 
+def _number(value: object, message: str) -> float:
+    """float(value), or ValueError(message) for text, None and the like."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+
+
 def validate_eps(eps: object) -> float:
     """eps must be a finite number > 0: it is what keeps a constant column from dividing by 0."""
-    try:
-        eps = float(eps)
-    except (TypeError, ValueError):
-        raise ValueError("eps must be a number greater than 0, e.g. 1e-5.") from None
+    eps = _number(eps, "eps must be a number greater than 0, e.g. 1e-5.")
     if not math.isfinite(eps) or eps <= 0:
         raise ValueError(
             f"eps is {eps}, but it must be greater than 0 (e.g. 1e-5): it keeps the division "
@@ -84,10 +89,8 @@ def validate_eps(eps: object) -> float:
 
 
 def validate_momentum(momentum: object) -> float:
-    try:
-        momentum = float(momentum)
-    except (TypeError, ValueError):
-        raise ValueError("momentum must be a number between 0 and 1, e.g. 0.1.") from None
+    """momentum must lie in [0, 1]: the weight of the new batch in the running average."""
+    momentum = _number(momentum, "momentum must be a number between 0 and 1, e.g. 0.1.")
     if not (0.0 <= momentum <= 1.0):
         raise ValueError(
             f"momentum is {momentum}, but it must lie between 0 and 1: it is the weight of the "
@@ -108,6 +111,13 @@ def require_finite(x: np.ndarray, **arrays: np.ndarray) -> None:
             )
 
 
+def validate_affine(gamma: object, beta: object, features: int) -> tuple[np.ndarray, np.ndarray]:
+    """gamma, beta -> float64 (features,) each; None means torch's initial 1 and 0."""
+    gamma = validate_per_feature(gamma, "gamma", features, 1.0)
+    beta = validate_per_feature(beta, "beta", features, 0.0)
+    return gamma, beta
+
+
 def validate_running_stats(
     running_mean: object, running_var: object, features: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -120,6 +130,7 @@ def validate_running_stats(
 
 
 def readonly(**arrays: np.ndarray) -> dict[str, np.ndarray]:
+    """The arrays, made read-only in place (results are shared, never edited)."""
     for a in arrays.values():
         a.setflags(write=False)
     return arrays

@@ -1,8 +1,9 @@
-"""Everything the BN arithmetic page shows for one set of inputs, computed in one place.
+"""The worksheet: every number the BN arithmetic page shows for one set of inputs, in one call.
 
-``make_worksheet(inputs)`` either returns a complete ``Worksheet`` (every step, the layer-norm comparison and
-the torch checks) or raises ``ValueError`` with the sentence to show; the page keeps the last Worksheet
-that worked, so a bad edit never blanks the screen.
+``make_worksheet(inputs)`` either returns a complete ``Worksheet`` (every step, the layer-norm
+comparison and the ``Check``s against torch) or raises ``ValueError`` with the sentence to show; the
+page keeps the last worksheet that worked, so a bad edit never blanks the screen. ``xhat_moments``
+gives the per-feature mean and variance of x_hat that the page checks against 0 and 1.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ def test_backward_matches_autograd(inputs, seed, log_grad_scale):
     assert_close(g.dbeta, dbeta)
 
 
-def test_issue_example_with_ones():
+def test_worked_example_with_ones():
     from bnviz.arith.tensor_input import EXAMPLE
 
     x = np.array(EXAMPLE)

@@ -3,16 +3,16 @@
 import re
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bnviz.arith import stepper
+from bnviz.arith.number_format import tex_number
 from bnviz.arith.tensor_input import EXAMPLE
 from bnviz.arith.worksheet import WorksheetInputs, make_worksheet
 
 
-def lab_for(x, training=True, gamma=None, beta=None, running=None, eps=1e-5):
+def sheet_for(x, training=True, gamma=None, beta=None, running=None, eps=1e-5):
     x = np.asarray(x, dtype=np.float64)
     f = x.shape[1]
     gamma = np.ones(f) if gamma is None else np.asarray(gamma, dtype=np.float64)
@@ -35,25 +35,6 @@ def balanced(tex: str) -> bool:
     )
 
 
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (0.0, "0"),
-        (-0.0, "0"),
-        (3e-17, "0"),
-        (0.1082, "0.1082"),
-        (-0.65771, "-0.6577"),
-        (1.0, "1"),
-        (0.1, "0.1"),
-        (1e-5, "10^{-5}"),
-        (-2.5e-7, r"-2.5 \times 10^{-7}"),
-        (123456.0, r"1.235 \times 10^{5}"),
-    ],
-)
-def test_tex_number(value, text):
-    assert stepper.tex_number(value) == text
-
-
 def test_signed_sum_and_elision():
     assert stepper.signed_sum([-0.6577, 0.7392, -0.2]) == "-0.6577 + 0.7392 - 0.2"
     long = stepper.signed_sum(np.arange(1.0, 21.0))
@@ -71,8 +52,8 @@ def test_registry_has_the_seven_steps_in_order():
         assert s.why.endswith(".") and s.eval_why.endswith(".")
 
 
-def test_issue_example_step_by_step():
-    sheet = lab_for(EXAMPLE)
+def test_worked_example_step_by_step():
+    sheet = sheet_for(EXAMPLE)
     tex = {n: stepper.substituted(sheet, n, 0) for n in stepper.STEPS}
     assert tex[1] == r"\mu_1 = \frac{1}{3}\left(-0.6577 + 0.7392 + 0.2432\right) = 0.1082"
     assert r"(-0.6577 - 0.1082)^2" in tex[2] and tex[2].endswith("= 0.3343")
@@ -96,23 +77,25 @@ def test_substituted_numbers_are_the_cores(batch, features, seed, training):
     if training and batch < 2:
         x = np.vstack([x, x + 1])
     running = (rng.normal(size=features), rng.uniform(0.5, 2, size=features))
-    sheet = lab_for(x, training, rng.uniform(0.5, 2, features), rng.normal(size=features), running)
+    sheet = sheet_for(
+        x, training, rng.uniform(0.5, 2, features), rng.normal(size=features), running
+    )
     s = sheet.shown
     for j in range(features):
         tex = {n: stepper.substituted(sheet, n, j) for n in stepper.STEPS}
         assert all(balanced(t) for t in tex.values())
-        assert tex[1].endswith(f"= {stepper.tex_number(s.mean[j])}")
-        assert tex[2].endswith(f"= {stepper.tex_number(s.var[j])}")
+        assert tex[1].endswith(f"= {tex_number(s.mean[j])}")
+        assert tex[2].endswith(f"= {tex_number(s.var[j])}")
         assert tex[5].endswith(stepper.numbers(s.y[:, j]))
         assert tex[7].endswith(stepper.numbers(sheet.eval_output[:, j]))
         if training:
-            assert f"= {stepper.tex_number(sheet.train.running_var[j])}" in tex[6]
+            assert f"= {tex_number(sheet.train.running_var[j])}" in tex[6]
         if len(x) > stepper.FULL_BATCH:
             assert r"\vdots" in tex[3]
 
 
 def test_results_have_the_right_shapes():
-    sheet = lab_for(np.arange(12.0).reshape(4, 3) ** 1.5)
+    sheet = sheet_for(np.arange(12.0).reshape(4, 3) ** 1.5)
     shapes = {n: stepper.result(sheet, n)[0].shape for n in stepper.STEPS}
     assert shapes == {1: (1, 3), 2: (2, 3), 3: (4, 3), 4: (4, 3), 5: (4, 3), 6: (4, 3), 7: (4, 3)}
     values, labels = stepper.result(sheet, 6)
@@ -121,7 +104,7 @@ def test_results_have_the_right_shapes():
 
 
 def test_eval_mode_uses_the_running_stats():
-    sheet = lab_for(
+    sheet = sheet_for(
         [[1.0, 2.0]], training=False, running=(np.array([0.5, 1.0]), np.array([4.0, 1.0]))
     )
     assert stepper.substituted(sheet, 1, 0) == r"\mu_1 = \text{running\_mean}_1 = 0.5"
@@ -131,7 +114,7 @@ def test_eval_mode_uses_the_running_stats():
 
 def test_notes_for_constant_and_nearly_constant_columns():
     x = np.array([[2.0, 1.0, 5.0], [2.0, 3.0, 5.000001], [2.0, 5.0, 5.0]])
-    sheet = lab_for(x)
+    sheet = sheet_for(x)
     assert "constant" in stepper.note(sheet, 3, 0)
     assert stepper.note(sheet, 3, 1) is None
     assert "barely varies" in stepper.note(sheet, 2, 2)

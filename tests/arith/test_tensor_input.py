@@ -69,10 +69,11 @@ def test_resized_vector():
     assert ti.resized_vector(["2", "3"], 1, "1") == ["2"]
 
 
-def test_format_cell():
-    assert ti.format_cell(1.5230) == "1.523"
-    assert ti.format_cell(-0.00001) == "0"
-    assert ti.format_cell(2.0) == "2"
+def test_tables_are_written_as_typed_and_labelled_from_1():
+    assert ti.to_table([[1.5230, -0.00001], [2.0, -0.65771]]) == [["1.523", "0"], ["2", "-0.6577"]]
+    assert ti.example_labels(2) == ["example 1", "example 2"]
+    assert ti.feature_labels(3) == ["feature 1", "feature 2", "feature 3"]
+    assert ti.feature_label(2) == "feature 3"
 
 
 def test_apply_edits_overlays_the_editor_state():

@@ -51,12 +51,14 @@ def test_train_mode_refuses_one_row():
 
 
 def test_inputs_from_tables_names_the_bad_cell():
-    ok = inputs_from_tables(example_table(), ["1"] * 3, ["0"] * 3, 1e-5, 0.1, np.zeros(3),
-                            np.ones(3), True)  # fmt: skip
+    ok = inputs_from_tables(
+        example_table(), ["1"] * 3, ["0"] * 3, 1e-5, 0.1, np.zeros(3), np.ones(3), True
+    )
     np.testing.assert_array_equal(ok.x, EXAMPLE)
     with pytest.raises(ValueError, match="beta, feature 2"):
-        inputs_from_tables(example_table(), ["1"] * 3, ["0", "?", "0"], 1e-5, 0.1, np.zeros(3),
-                           np.ones(3), True)  # fmt: skip
+        inputs_from_tables(
+            example_table(), ["1"] * 3, ["0", "?", "0"], 1e-5, 0.1, np.zeros(3), np.ones(3), True
+        )
 
 
 def test_check_threshold():

@@ -14,7 +14,7 @@ ROW_PX = 35  # glide-data-grid row height used by st.data_editor (header is row 
 def open_page(open_app) -> Page:
     page = open_app("bn-arithmetic")
     # Streamlit 1.67 shows a spurious "Page not found" dialog when an st.navigation app is first
-    # opened on a non-default url path (streamlit/streamlit#9992); the page itself is right.
+    # opened on a non-default url path; the page itself is right.
     dialog = page.get_by_role("dialog")
     if dialog.count():
         page.keyboard.press("Escape")
