@@ -2,7 +2,8 @@
 
 Plot builders (``bnviz.train.plots``, ``bnviz.figure1.plots``) return plotly figure *dicts* built from
 these helpers, so a lecturer can point at any chart and say the same thing: x is the training step,
-the plain twin is orange, the bn twin blue, panel titles sit centred above their panel.
+each variant keeps its colour (plain orange, bn blue, noisy BN green), panel titles sit centred
+above their panel.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any
 from bnviz.train.variants import VARIANTS
 
 Figure = dict[str, Any]  # plotly's JSON schema: {"data": [...], "layout": {...}}
-TWIN_COLORS = {name: v.color for name, v in VARIANTS.items()}
-TWIN_LABELS = {name: v.label for name, v in VARIANTS.items()}
+VARIANT_COLORS = {name: v.color for name, v in VARIANTS.items()}
+VARIANT_LABELS = {name: v.label for name, v in VARIANTS.items()}
 FONT = {"family": "Source Sans Pro, sans-serif", "size": 14}
 GRID = "#e6e6e6"
 

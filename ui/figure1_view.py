@@ -17,7 +17,7 @@ import streamlit as st
 from bnviz.figure1.plots import panels
 from bnviz.figure1.progress import clock
 from bnviz.figure1.result import RESULT_PATH, Figure1Result
-from bnviz.style import TWIN_LABELS
+from bnviz.style import VARIANT_LABELS
 from ui.chart_bridge import live_chart
 from ui.session_runs import registry, run_key
 
@@ -165,7 +165,7 @@ def _live_body() -> None:
         if job.finished:
             st.success(
                 f"Done after {done:,} steps: test accuracy {result.final_accuracy('bn'):.1%} "
-                f"{TWIN_LABELS['bn']}, {result.final_accuracy('plain'):.1%} {TWIN_LABELS['plain']}."
+                f"{VARIANT_LABELS['bn']}, {result.final_accuracy('plain'):.1%} {VARIANT_LABELS['plain']}."
             )
     if entry.training and (job.finished or not job.is_running):
         reg.pause(_key())  # give the slot back

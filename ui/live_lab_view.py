@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from bnviz.style import TWIN_LABELS
+from bnviz.style import VARIANT_LABELS
 from bnviz.train import plots
 from bnviz.train.sessions import SessionRun
 from ui.chart_bridge import live_chart
@@ -66,7 +66,7 @@ def _live_body() -> None:
     st.subheader("Distribution of each layer's nonlinearity input over time")
     quantity = "wu" if st.session_state.get(Key.PRE_BN, False) else "z"
     for name in shown:
-        label = TWIN_LABELS[name]
+        label = VARIANT_LABELS[name]
         note = " (before BN: Wu)" if quantity == "wu" and name == "bn" else ""
         st.markdown(f"**{label}{note}**")
         live_chart(plots.histogram_heatmap_figure(snap, name, quantity), key=f"lab_heat_{name}")
@@ -89,7 +89,7 @@ def _live_body() -> None:
 
 def _status(entry: SessionRun, snap, reg) -> None:
     diverged = [
-        f"{TWIN_LABELS[n]} diverged at step {t.diverged_at:,}"
+        f"{VARIANT_LABELS[n]} diverged at step {t.diverged_at:,}"
         for n, t in snap.twins.items()
         if t.diverged_at is not None
     ]

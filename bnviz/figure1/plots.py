@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bnviz.style import (
-    TWIN_COLORS,
-    TWIN_LABELS,
+    VARIANT_COLORS,
+    VARIANT_LABELS,
     Figure,
     alpha,
     axis,
@@ -33,6 +33,7 @@ from bnviz.style import (
     layout_keys,
     panel_title,
 )
+from bnviz.train.variants import TWINS
 
 if TYPE_CHECKING:
     from bnviz.figure1.result import Figure1Result
@@ -47,7 +48,7 @@ def accuracy_range(result: Figure1Result) -> list[float]:
     show every accuracy measured after the first 5% of the run (the first few hundred steps climb
     from chance, 0.1, and would flatten the part worth looking at)."""
     late = result.steps >= 0.05 * result.total_steps
-    values = np.concatenate([result.accuracy[t][late] for t in TWIN_LABELS])
+    values = np.concatenate([result.accuracy[t][late] for t in TWINS])
     values = values[np.isfinite(values)]
     lo = ACCURACY_FLOOR
     if values.size:
@@ -57,7 +58,7 @@ def accuracy_range(result: Figure1Result) -> list[float]:
 
 def percentile_range(result: Figure1Result) -> list[float]:
     """One y range for (b) and (c): every recorded percentile of both twins, padded by 10%."""
-    values = np.concatenate([result.percentiles[t].reshape(-1) for t in TWIN_LABELS])
+    values = np.concatenate([result.percentiles[t].reshape(-1) for t in TWINS])
     values = values[np.isfinite(values)]
     if values.size == 0:
         return [-2.0, 2.0]
@@ -78,26 +79,26 @@ def _accuracy_parts(result: Figure1Result, xa: str, ya: str) -> tuple[list[dict]
             "y": result.accuracy[twin],
             "name": label,
             "legendgroup": twin,
-            "line": {"color": TWIN_COLORS[twin], "width": 2.5},
+            "line": {"color": VARIANT_COLORS[twin], "width": 2.5},
             "xaxis": xa,
             "yaxis": ya,
             "hovertemplate": "step %{x:,}<br>accuracy %{y:.3f}<extra>" + label + "</extra>",
         }
-        for twin, label in TWIN_LABELS.items()
+        for twin, label in ((t, VARIANT_LABELS[t]) for t in TWINS)
     ]
     y_axis = axis("test accuracy", range=accuracy_range(result), tickformat=".0%")
     # The title's second line is the legend: a legend box would cover a short run's low curve.
-    key = " · ".join(_colored(TWIN_LABELS[t], TWIN_COLORS[t]) for t in TWIN_LABELS)
+    key = " · ".join(_colored(VARIANT_LABELS[t], VARIANT_COLORS[t]) for t in TWINS)
     return traces, _xaxis(result), y_axis, f"(a) Test accuracy<br>{_small(key)}"
 
 
 def _percentile_parts(
     result: Figure1Result, twin: str, xa: str, ya: str, y_range: list[float]
 ) -> tuple[list[dict], dict, dict, str]:
-    if twin not in TWIN_LABELS:
-        raise ValueError(f"twin must be one of {list(TWIN_LABELS)}, got {twin!r}.")
+    if twin not in TWINS:
+        raise ValueError(f"twin must be one of {list(TWINS)}, got {twin!r}.")
     p = result.percentiles[twin]  # (records, 3): columns are result.quantiles, 15/50/85
-    color = TWIN_COLORS[twin]
+    color = VARIANT_COLORS[twin]
     common = {
         "type": "scatter",
         "mode": "lines",
@@ -136,7 +137,7 @@ def _percentile_parts(
         },
     ]
     panel = "(b)" if twin == "plain" else "(c)"
-    label = TWIN_LABELS[twin]
+    label = VARIANT_LABELS[twin]
     key = _small(f"{q_lo}, {q_mid} (bold), {q_hi} percentiles")
     title = f"{panel} {label[0].upper()}{label[1:]}: input to a sigmoid<br>{key}"
     y_axis = axis(f"last hidden layer, unit {result.unit}", range=y_range)

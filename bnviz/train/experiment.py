@@ -1,23 +1,25 @@
-"""``Experiment``: the two twins trained in lockstep and recorded on a fixed probe batch.
+"""``Experiment``: the variants (default: the twins, plain and bn) trained in lockstep and recorded.
 
     exp = Experiment(RunConfig(lr=0.5, seed=0))
-    exp.step(100)          # 100 steps of both twins, on the same minibatches, same optimizer and LR
+    exp.step(100)          # 100 steps of every variant, on the same minibatches, same optimizer and LR
     exp.set_lr(1.0)        # the next step uses 1.0; recorded as an LrEvent
     snap = exp.snapshot()  # immutable (bnviz.train.snapshot.Snapshot), safe to read from another thread
 
-Lockstep: step ``s`` of both twins uses batch ``s`` of one ``BatchStream``; the twins are
-independent otherwise, so ``step(n)`` runs the bn twin's ``n`` steps in a worker thread while the
-calling thread runs the plain twin's (torch releases the GIL inside its kernels, so on 2 cores the
-pair costs about as much wall time as one twin). Results are bit-identical to running them one
-after the other (``parallel=False``).
+Lockstep: step ``s`` of every variant uses batch ``s`` of one ``BatchStream``; the variants are
+independent otherwise, so ``step(n)`` runs the first variant's ``n`` steps in the calling thread and
+the others' in worker threads (torch releases the GIL inside its kernels, so on 2 cores the twins
+cost about as much wall time as one). Results are bit-identical to running them one after the
+other (``parallel=False``). ``variants`` picks them from ``bnviz.train.variants.VARIANTS``.
 
-Recording, every ``cfg.record_every`` steps, on ``PROBE_SIZE`` fixed test examples in eval mode:
-per hidden layer the histogram and 15/50/85th percentiles of the nonlinearity input ``z`` (bn twin:
-also of the pre-BN ``Wu``), for the layer and for one typical unit, the saturated fraction, the
-gradient norm and the update:weight ratio of ``W``; per twin the mean training loss since the last
-record. Every ``cfg.eval_every`` steps, test accuracy on ``EVAL_SIZE`` other test examples.
+Recording, every ``cfg.record_every`` steps, on up to ``PROBE_SIZE`` fixed test examples, as the
+layers see them during training (BN with the statistics of training-sized batches; see
+``bnviz.train.forward``): per hidden layer the histogram and 15/50/85th percentiles of the
+nonlinearity input ``z`` (BN variants: also of the pre-BN ``Wu``, and of ``z`` in inference mode),
+for the layer and for one typical unit, the saturated fraction, the gradient norm and the
+update:weight ratio of ``W``; per variant the mean training loss since the last record. Every
+``cfg.eval_every`` steps, test accuracy (inference mode) on ``eval_size`` other test examples.
 
-Divergence: a non-finite training loss stops that twin (``diverged_at``); the other carries on.
+Divergence: a non-finite training loss stops that variant (``diverged_at``); the others carry on.
 ``reset()`` starts over (and so recovers). An ``Experiment`` is driven by one thread at a time
 (``Runner`` does that); only ``snapshot()`` may be called concurrently.
 """
@@ -41,6 +43,7 @@ from bnviz.train.probe import accuracy, probe_statistics
 from bnviz.train.run import Run, TwinRun, new_run
 from bnviz.train.snapshot import PERCENTILES, LrEvent, Snapshot, frozen
 from bnviz.train.stats import norm
+from bnviz.train.variants import TWINS
 
 PROBE_SIZE = 256  # fixed test examples behind histograms/percentiles: 25,600 values per layer
 EVAL_SIZE = 2_000  # held-out test examples behind the accuracy: ±0.7% standard error near 90%, ±0.3% near 98%
@@ -59,7 +62,8 @@ def configure_torch_threads(n: int = 1) -> int:
 
 
 class Experiment:
-    """The lockstep twins of one ``RunConfig`` (see the module docstring)."""
+    """The lockstep variants of one ``RunConfig`` (see the module docstring). ``eval_size``: test
+    examples behind the accuracy (None: every test example outside the probe set)."""
 
     def __init__(
         self,
@@ -67,9 +71,11 @@ class Experiment:
         *,
         parallel: bool = True,
         probe_size: int = PROBE_SIZE,
-        eval_size: int = EVAL_SIZE,
+        eval_size: int | None = EVAL_SIZE,
+        variants: tuple[str, ...] = TWINS,
     ):
         self.parallel = parallel
+        self.variants = tuple(variants)
         self._probe_size, self._eval_size = probe_size, eval_size
         self._pool: ThreadPoolExecutor | None = None
         self._run: Run | None = None
@@ -117,7 +123,7 @@ class Experiment:
         """Start over: fresh twins from ``cfg`` (default: the same config at the current LR)."""
         if cfg is None:
             cfg = self.cfg if self._run is None else dataclasses.replace(self.cfg, lr=self.lr)
-        run = new_run(cfg, self._probe_size, self._eval_size)
+        run = new_run(cfg, self._probe_size, self._eval_size, self.variants)
         for twin_run in run.twins.values():  # the starting point of every chart
             self._record(run, twin_run, 0, None, None)
             self._evaluate(run, twin_run, 0)
@@ -139,7 +145,7 @@ class Experiment:
 
         ``record_last`` also records after the last of them, off the ``record_every`` cadence
         (slow-motion and single-stepping want every step on the charts). Twins that diverged sit
-        out; when both have, nothing moves.
+        out; when all have, nothing moves.
         """
         if n < 0:
             raise ValueError(f"Cannot take a negative number of steps ({n}).")
@@ -148,18 +154,20 @@ class Experiment:
         if n == 0 or not active:
             return run.step
         start = run.step
-        idx = run.batches.indices(start, n)  # (n, B): the same batches for both twins
+        idx = run.batches.indices(start, n)  # (n, B): the same batches for every variant
         record_at = start + n if record_last else -1
-        if self.parallel and len(active) == 2:
-            future = self._executor().submit(self._train, run, active[1], start, idx, record_at)
+        if self.parallel and len(active) > 1:
+            pool = self._executor()
+            futures = [pool.submit(self._train, run, r, start, idx, record_at) for r in active[1:]]
             try:
                 self._train(run, active[0], start, idx, record_at)
             finally:
-                future.result()  # wait for the other twin (and re-raise its error, if any)
+                for future in futures:
+                    future.result()  # wait for the others (and re-raise an error, if any)
         else:
             for twin_run in active:
                 self._train(run, twin_run, start, idx, record_at)
-        run.step = max(r.history.step for r in active)  # start + n unless both twins diverged
+        run.step = max(r.history.step for r in active)  # start + n unless every variant diverged
         with run.lock:
             run.step_times.append((time.perf_counter(), run.step))
         return run.step
@@ -197,7 +205,8 @@ class Experiment:
 
     def _executor(self) -> ThreadPoolExecutor:
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="bnviz-twin")
+            workers = max(1, len(self.variants) - 1)
+            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="bnviz-twin")
             weakref.finalize(self, self._pool.shutdown, wait=False)
         return self._pool
 
@@ -234,7 +243,7 @@ class Experiment:
         """Probe-batch statistics after ``s`` steps, and the mean training loss since the last."""
         hist = tr.history
         points, hists = probe_statistics(
-            tr.twin, run.probe_x, run.edges, hist.typical_units, grads, before
+            tr.twin, run.probe_x, run.edges, hist.typical_units, run.probe_batch, grads, before
         )
         if tr.loss_n:
             hist.record_loss(s, tr.loss_sum / tr.loss_n)

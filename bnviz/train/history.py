@@ -103,24 +103,23 @@ class TwinHistory:
         n_layers = len(widths)
         f, i = np.float64, np.int64
         self._lock = threading.Lock()
+        percentiles = (
+            "pct_z",
+            "pct_z_unit",
+            "pct_wu",
+            "pct_wu_unit",
+            "pct_z_eval",
+            "pct_z_unit_eval",
+        )
+        per_layer = ("saturated", "grad_norm", "update_ratio")
         self._points = Table(
             MAX_POINTS,
-            {
-                "pct_z": ((n_layers, 3), f),
-                "pct_z_unit": ((n_layers, 3), f),
-                "pct_wu": ((n_layers, 3), f),
-                "pct_wu_unit": ((n_layers, 3), f),
-                "saturated": ((n_layers,), f),
-                "grad_norm": ((n_layers,), f),
-                "update_ratio": ((n_layers,), f),
-            },
+            {name: ((n_layers, 3), f) for name in percentiles}
+            | {name: ((n_layers,), f) for name in per_layer},
         )
         self._hists = Table(
             MAX_HISTOGRAMS,
-            {
-                "hist_z": ((n_layers, n_bins), i),
-                "hist_wu": ((n_layers, n_bins), i),
-            },
+            {name: ((n_layers, n_bins), i) for name in ("hist_z", "hist_wu", "hist_z_eval")},
         )
         self._loss = Table(MAX_POINTS, {"loss": ((), f)})
         self._acc = Table(MAX_POINTS, {"acc": ((), f)})
@@ -163,12 +162,15 @@ class TwinHistory:
                 pct_z_unit=pts["pct_z_unit"][:, k],
                 pct_wu=pts["pct_wu"][:, k] if bn else None,
                 pct_wu_unit=pts["pct_wu_unit"][:, k] if bn else None,
+                pct_z_eval=pts["pct_z_eval"][:, k] if bn else None,
+                pct_z_unit_eval=pts["pct_z_unit_eval"][:, k] if bn else None,
                 saturated=pts["saturated"][:, k],
                 grad_norm=pts["grad_norm"][:, k],
                 update_ratio=pts["update_ratio"][:, k],
                 hist_steps=hist_steps,
                 hist_z=hists["hist_z"][:, k],
                 hist_wu=hists["hist_wu"][:, k] if bn else None,
+                hist_z_eval=hists["hist_z_eval"][:, k] if bn else None,
             )
             for k in range(len(self.widths))
         )

@@ -1,8 +1,10 @@
-"""The twin networks, with their forward and backward passes written out.
+"""The networks a run compares, with their training step's forward and backward written out.
 
 - **plain**: ``Linear(bias) → activation`` per hidden layer;
 - **bn**: ``Linear(no bias) → BatchNorm1d → activation`` (β takes the bias's role);
-- both end in ``Linear → n_classes`` logits and mean cross-entropy.
+- **noisy BN**: as bn, with ``z ← s ⊙ z + m`` after BN while training, ``s`` and ``m`` per unit,
+  drawn anew every step (:func:`draw_noise`);
+- all end in ``Linear → n_classes`` logits and mean cross-entropy (``bnviz.train.variants``).
 
 Why written out instead of ``nn.Sequential`` + autograd: the live lab steps two nets thousands of
 times a second, and for nets this small autograd's bookkeeping costs about a quarter of a step. Here
@@ -12,6 +14,7 @@ check losses, gradients and running statistics against autograd: torch is the or
 
 Parameters are plain tensors (``requires_grad=False``) whose ``.grad`` the backward pass fills in, so
 any ``torch.optim`` optimizer can step them. Shapes: batch ``B``, layer widths ``d_in → d_out``.
+Forward passes that change nothing (probes, predictions) are ``bnviz.train.forward``'s.
 """
 
 from __future__ import annotations
@@ -24,11 +27,24 @@ from torch import nn
 
 from bnviz.train.activations import ACTIVATIONS
 from bnviz.train.inits import initial_weights
-from bnviz.train.variants import VARIANTS
+from bnviz.train.seeds import NOISE_STREAM, child_seed
+from bnviz.train.variants import TWINS, VARIANTS
 
 aten = torch.ops.aten
 
-# --- the twins -----------------------------------------------------------------------------------
+# Noisy BN's noise, per unit and per step: a shift m ~ U(-NOISE_SHIFT, NOISE_SHIFT) (non-zero mean)
+# and a scale s ~ U(NOISE_SCALE) (non-unit variance). A shift of up to ±1 moves a sigmoid's input by
+# as much as the plain twin's drifts in Figure 1; a scale of 0.5-2 halves or doubles its spread.
+NOISE_SHIFT = 1.0
+NOISE_SCALE = (0.5, 2.0)
+
+
+def draw_noise(generator: torch.Generator, width: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """One step's noise for a layer of ``width`` units: ``(scale, shift)``, each ``# (width,)``."""
+    lo, hi = NOISE_SCALE
+    scale = torch.rand(width, generator=generator).mul_(hi - lo).add_(lo)
+    shift = torch.rand(width, generator=generator).mul_(2 * NOISE_SHIFT).sub_(NOISE_SHIFT)
+    return scale, shift
 
 
 @dataclass
@@ -48,15 +64,8 @@ class Layer:
     h: torch.Tensor | None = None  # (B, d_out) the nonlinearity's output
     mu: torch.Tensor | None = None  # (d_out,) bn twin: batch mean
     invstd: torch.Tensor | None = None  # (d_out,) bn twin: 1 / sqrt(biased batch var + eps)
-
-
-@dataclass
-class LayerProbe:
-    """One hidden layer's values on a probe batch (eval mode: BN uses its running statistics)."""
-
-    wu: torch.Tensor | None  # (n, d_out) bn twin: Wu before BN; None for the plain twin
-    z: torch.Tensor  # (n, d_out) the nonlinearity's input
-    h: torch.Tensor  # (n, d_out) the nonlinearity's output
+    noise_scale: torch.Tensor | None = None  # (d_out,) noisy BN: the last step's s
+    noise_shift: torch.Tensor | None = None  # (d_out,) noisy BN: the last step's m
 
 
 def _param(t: torch.Tensor) -> torch.Tensor:
@@ -66,7 +75,8 @@ def _param(t: torch.Tensor) -> torch.Tensor:
 
 
 class Twin:
-    """One of the two networks. ``batch_norm`` selects the bn twin's layer recipe.
+    """One network of a run. ``batch_norm`` selects the bn recipe; ``noise_seed`` (bn only) makes
+    it noisy BN, its noise drawn from a generator seeded with it, one draw per layer per step.
 
     ``weights`` are the matrices from :func:`initial_weights` (hidden layers, then output); they are
     copied, so twins built from the same list start identical but never share storage.
@@ -80,12 +90,16 @@ class Twin:
         batch_norm: bool,
         bn_momentum: float = 0.1,
         bn_eps: float = 1e-5,
+        noise_seed: int | None = None,
     ):
+        if noise_seed is not None and not batch_norm:
+            raise ValueError("Noise follows batch norm: a noisy twin needs batch_norm=True.")
         self.name = name
         self.activation = ACTIVATIONS[activation]
         self.batch_norm = batch_norm
         self.bn_momentum = bn_momentum
         self.bn_eps = bn_eps
+        self.noise = None if noise_seed is None else torch.Generator().manual_seed(noise_seed)
         self.layers: list[Layer] = []
         for W in weights[:-1]:
             d_out = W.shape[0]
@@ -113,7 +127,7 @@ class Twin:
             named.append((f"{index}.weight", layer.W))
             if self.batch_norm:
                 named += [(f"{index + 1}.weight", layer.gamma), (f"{index + 1}.bias", layer.beta)]
-                index += 3
+                index += 4 if self.noise is not None else 3
             else:
                 named.append((f"{index}.bias", layer.b))
                 index += 2
@@ -140,7 +154,8 @@ class Twin:
         """Forward and backward on a minibatch; fills every parameter's ``.grad``; returns the loss.
 
         ``x # (B, d_in)`` float32, ``y # (B,)`` int64. BatchNorm uses batch statistics (biased
-        variance) and updates the running statistics in place. The optimizer step is the caller's.
+        variance) and updates the running statistics in place; noisy BN draws this step's noise.
+        The optimizer step is the caller's.
         Returns the 0-d mean cross-entropy (not synced to Python: call ``float()`` when needed).
         No autograd is involved (parameters do not require grad), so no ``no_grad`` is needed.
         """
@@ -162,6 +177,9 @@ class Twin:
                     self.bn_momentum,
                     self.bn_eps,
                 )  # z = γ (u - μ_B) / sqrt(σ²_B + eps) + β; running stats updated in place
+                if self.noise is not None:
+                    layer.noise_scale, layer.noise_shift = draw_noise(self.noise, layer.z.shape[1])
+                    layer.z.mul_(layer.noise_scale).add_(layer.noise_shift)  # z <- s z + m
             else:
                 torch.addmm(layer.b, h, layer.W.t(), out=layer.z)  # z = W h + b
             act.forward(layer.z, layer.h)
@@ -180,6 +198,8 @@ class Twin:
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
             dz = act.backward(dh, layer.z, layer.h)
+            if self.noise is not None:
+                dz = dz * layer.noise_scale  # through z <- s z + m
             if self.batch_norm:
                 du, dgamma, dbeta = aten.native_batch_norm_backward(
                     dz,
@@ -203,41 +223,11 @@ class Twin:
                 dh = du @ layer.W
         return loss
 
-    # -- evaluation --
-
-    @torch.no_grad()
-    def probe(self, x: torch.Tensor) -> tuple[list[LayerProbe], torch.Tensor]:
-        """Eval-mode forward of ``x # (n, d_in)``: every hidden layer's values and the logits.
-
-        BN uses its running statistics (as at inference), so probing changes nothing in the twin.
-        """
-        probes, h = [], x
-        for layer in self.layers:
-            if self.batch_norm:
-                wu = h @ layer.W.t()
-                z = F.batch_norm(
-                    wu,
-                    layer.running_mean,
-                    layer.running_var,
-                    layer.gamma,
-                    layer.beta,
-                    training=False,
-                    eps=self.bn_eps,
-                )
-            else:
-                wu, z = None, torch.addmm(layer.b, h, layer.W.t())
-            h = self.activation.forward(z, torch.empty_like(z))
-            probes.append(LayerProbe(wu=wu, z=z, h=h))
-        return probes, torch.addmm(self.b_out, h, self.W_out.t())
-
-    @torch.no_grad()
-    def predict(self, x: torch.Tensor) -> torch.Tensor:
-        """Eval-mode logits ``# (n, n_classes)``."""
-        return self.probe(x)[1]
-
     def to_module(self) -> nn.Sequential:
         """The same network, with copies of the current parameters and running statistics, as
-        ``torch.nn`` modules (``Linear``, ``BatchNorm1d``, activation, ..., ``Linear``)."""
+        ``torch.nn`` modules (``Linear``, ``BatchNorm1d``, activation, ..., ``Linear``). Noisy BN
+        gets a :class:`Noise` module after each BN holding the last step's noise (none before the
+        first step), applied in train mode only."""
         modules: list[nn.Module] = []
         for layer in self.layers:
             d_out, d_in = layer.W.shape
@@ -247,6 +237,8 @@ class Twin:
                 bn.running_mean.copy_(layer.running_mean)
                 bn.running_var.copy_(layer.running_var)
                 modules.append(bn)
+            if self.noise is not None:
+                modules.append(Noise(layer.noise_scale, layer.noise_shift, d_out))
             modules.append(self.activation.module())
         modules.append(nn.Linear(self.W_out.shape[1], self.W_out.shape[0]))
         net = nn.Sequential(*modules)
@@ -257,6 +249,18 @@ class Twin:
         return net
 
 
+class Noise(nn.Module):
+    """``z ↦ s ⊙ z + m`` in train mode, the identity in eval mode (noise is a training-time thing)."""
+
+    def __init__(self, scale: torch.Tensor | None, shift: torch.Tensor | None, width: int):
+        super().__init__()
+        self.register_buffer("scale", torch.ones(width) if scale is None else scale.clone())
+        self.register_buffer("shift", torch.zeros(width) if shift is None else shift.clone())
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return z * self.scale + self.shift if self.training else z
+
+
 def build_twins(
     dims: list[int],
     activation: str,
@@ -265,14 +269,28 @@ def build_twins(
     seed: int,
     bn_momentum: float = 0.1,
     bn_eps: float = 1e-5,
+    variants: tuple[str, ...] = TWINS,
 ) -> dict[str, Twin]:
-    """``{"plain": Twin, "bn": Twin}`` from one draw of initial weights.
+    """``{name: Twin}`` for each of ``variants`` (``bnviz.train.variants``), from one draw of initial
+    weights.
 
-    ``dims`` = ``[input_dim, *hidden, n_classes]``. Same weight matrices in both twins; the plain
-    twin's biases and the bn twin's β start at 0, γ at 1.
+    ``dims`` = ``[input_dim, *hidden, n_classes]``. Same weight matrices in every variant; biases and
+    β start at 0, γ at 1. Noisy BN's noise is seeded from ``seed`` too.
     """
+    unknown = [name for name in variants if name not in VARIANTS]
+    if unknown or not variants:
+        raise ValueError(f"Choose variants among {', '.join(VARIANTS)}, got {list(variants)}.")
     weights = initial_weights(dims, init, init_std, seed)
+    noise_seed = child_seed(seed, NOISE_STREAM)
     return {
-        name: Twin(name, weights, activation, v.batch_norm, bn_momentum=bn_momentum, bn_eps=bn_eps)
-        for name, v in VARIANTS.items()
+        name: Twin(
+            name,
+            weights,
+            activation,
+            VARIANTS[name].batch_norm,
+            bn_momentum=bn_momentum,
+            bn_eps=bn_eps,
+            noise_seed=noise_seed if VARIANTS[name].noisy else None,
+        )
+        for name in variants
     }

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from bnviz.style import (
-    TWIN_COLORS,
-    TWIN_LABELS,
+    VARIANT_COLORS,
+    VARIANT_LABELS,
     Figure,
     alpha,
     axis,
@@ -73,7 +73,7 @@ def _diverged_notes(twin: TwinSnapshot, xref: str) -> list[dict]:
     return [
         {
             "x": twin.diverged_at, "xref": xref, "y": 0.5, "yref": yref, "text": "✖ diverged",
-            "showarrow": False, "font": {"color": TWIN_COLORS[twin.name], "size": 14},
+            "showarrow": False, "font": {"color": VARIANT_COLORS[twin.name], "size": 14},
             "xanchor": "right",
         }
     ]  # fmt: skip
@@ -85,14 +85,14 @@ def curves_figure(snap: Snapshot, height: int = 360) -> Figure:
     doms = domains(2)
     data = []
     for name, twin in snap.twins.items():
-        style = {"color": TWIN_COLORS[name], "width": 2.5}
+        style = {"color": VARIANT_COLORS[name], "width": 2.5}
         data.append(
             {"type": "scatter", "mode": "lines", "x": twin.loss_steps, "y": twin.loss,
-             "name": TWIN_LABELS[name], "legendgroup": name, "line": style, "xaxis": "x", "yaxis": "y"}
+             "name": VARIANT_LABELS[name], "legendgroup": name, "line": style, "xaxis": "x", "yaxis": "y"}
         )  # fmt: skip
         data.append(
             {"type": "scatter", "mode": "lines+markers", "x": twin.acc_steps, "y": twin.acc,
-             "name": TWIN_LABELS[name], "legendgroup": name, "showlegend": False, "line": style,
+             "name": VARIANT_LABELS[name], "legendgroup": name, "showlegend": False, "line": style,
              "marker": {"size": 5}, "xaxis": "x2", "yaxis": "y2"}
         )  # fmt: skip
     shapes, notes = _lr_marks(snap, ["x", "x2"])
@@ -130,7 +130,7 @@ def percentile_figure(
         ls = snap.twins[name].layers[layer]
         pct = ls.pct_z_unit if unit else ls.pct_z
         xa, ya = axis_ids(k)
-        color = TWIN_COLORS[name]
+        color = VARIANT_COLORS[name]
         common = {"type": "scatter", "mode": "lines", "x": ls.steps, "xaxis": xa, "yaxis": ya,
                   "legendgroup": name, "showlegend": False}  # fmt: skip
         data += [
@@ -144,7 +144,7 @@ def percentile_figure(
             if finite.size:
                 lo, hi = min(lo, finite.min()), max(hi, finite.max())
         what = f"unit {ls.typical_unit}" if unit else "all units"
-        notes.append(panel_title(f"{TWIN_LABELS[name]} — layer {ls.index + 1}, {what}", doms[k]))
+        notes.append(panel_title(f"{VARIANT_LABELS[name]} — layer {ls.index + 1}, {what}", doms[k]))
     pad = 0.1 * (hi - lo) if np.isfinite(hi - lo) and hi > lo else 1.0
     y_range = [lo - pad, hi + pad] if np.isfinite(lo) else None
     layout = _layout(height, annotations=notes, showlegend=False)
@@ -207,7 +207,7 @@ def current_histogram_figure(snap: Snapshot, twins: Sequence[str], height: int =
             share = counts / max(counts.sum(), 1)
             data.append(
                 {"type": "bar", "x": centers, "y": share, "width": width, "xaxis": xa, "yaxis": ya,
-                 "marker": {"color": TWIN_COLORS[name]}, "opacity": 0.6, "name": TWIN_LABELS[name],
+                 "marker": {"color": VARIANT_COLORS[name]}, "opacity": 0.6, "name": VARIANT_LABELS[name],
                  "legendgroup": name, "showlegend": k == 0}
             )  # fmt: skip
         xk, yk = layout_keys(k)
@@ -241,8 +241,8 @@ def _per_layer_lines(
     layer, legend on the right."""
     data = [
         {"type": "scatter", "mode": "lines", "x": ls.steps, "y": getattr(ls, field),
-         "name": f"{TWIN_LABELS[name]}, layer {ls.index + 1}", "legendgroup": name,
-         "line": {"color": TWIN_COLORS[name], "width": 2,
+         "name": f"{VARIANT_LABELS[name]}, layer {ls.index + 1}", "legendgroup": name,
+         "line": {"color": VARIANT_COLORS[name], "width": 2,
                   "dash": LAYER_DASH[ls.index % len(LAYER_DASH)]}}
         for name in twins
         for ls in snap.twins[name].layers

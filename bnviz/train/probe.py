@@ -1,15 +1,19 @@
-"""What is recorded about a twin: statistics of its hidden layers on the fixed probe batch, and
+"""What is recorded about a twin: statistics of its hidden layers on the fixed probe set, and
 its accuracy on held-out examples. Pure functions of a twin; the engine stores the results.
 
-Per hidden layer (``L`` layers, ``n_bins`` histogram bins), ``probe_statistics`` returns the columns
-of ``TwinHistory.record``:
+The layers are probed as they are during training (``bnviz.train.forward``: BN with the statistics
+of training-sized batches), and BN twins also in inference mode (running averages), a separate
+series. Per hidden layer (``L`` layers, ``n_bins`` histogram bins), ``probe_statistics`` returns the
+columns of ``TwinHistory.record``:
 
 - ``pct_z``, ``pct_z_unit`` ``# (L, 3)``: 15/50/85th percentiles of the nonlinearity input ``z``
-  over the whole layer and over the typical unit; ``pct_wu``, ``pct_wu_unit``: the same for the bn
-  twin's pre-BN ``Wu`` (NaN for the plain twin);
-- ``saturated`` ``# (L,)``: the activation's saturated fraction;
+  in training mode, over the whole layer and over the typical unit; ``pct_wu``, ``pct_wu_unit``:
+  the same for a BN twin's pre-BN ``Wu``; ``pct_z_eval``, ``pct_z_unit_eval``: ``z`` in inference
+  mode (BN twins; NaN for the plain twin, whose two modes are the same);
+- ``saturated`` ``# (L,)``: the activation's saturated fraction, in training mode;
 - ``grad_norm``, ``update_ratio`` ``# (L,)``: of each layer's ``W`` (NaN when not given);
-- histograms ``hist_z``, ``hist_wu`` ``# (L, n_bins)`` int64 (zeros for the plain twin's ``Wu``).
+- histograms ``hist_z``, ``hist_wu``, ``hist_z_eval`` ``# (L, n_bins)`` int64 (zeros where a
+  series does not apply).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from bnviz.train.forward import layer_values, predict
 from bnviz.train.model import Twin
 from bnviz.train.stats import (
     histogram_of_sorted,
@@ -34,28 +39,41 @@ def probe_statistics(
     probe_x: torch.Tensor,
     edges: torch.Tensor,
     typical_units: list[int],
+    train_batch: int,
     grads: list[float] | None = None,
     before: list[torch.Tensor] | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """``(points, hists)`` of ``twin`` on ``probe_x # (n, input_dim)`` (see the module docstring).
 
-    ``grads``: each layer's gradient norm of this step; ``before``: each layer's ``W`` before the
-    optimizer step (for the update ratio). Both None at step 0.
+    ``train_batch``: the training batch size (``n`` is a multiple of it). ``grads``: each layer's
+    gradient norm of this step; ``before``: each layer's ``W`` before the optimizer step (for the
+    update ratio). Both None at step 0.
     """
-    probes, _ = twin.probe(probe_x)
+    probes, _ = layer_values(twin, probe_x, train_batch)
     n_layers = len(probes)
     nan3 = np.full((n_layers, 3), np.nan)
     points = {
-        "pct_z": nan3.copy(),
-        "pct_z_unit": nan3.copy(),
-        "pct_wu": nan3.copy(),
-        "pct_wu_unit": nan3.copy(),
-        "saturated": np.empty(n_layers),
-        "grad_norm": np.full(n_layers, np.nan),
-        "update_ratio": np.full(n_layers, np.nan),
+        name: nan3.copy()
+        for name in (
+            "pct_z",
+            "pct_z_unit",
+            "pct_wu",
+            "pct_wu_unit",
+            "pct_z_eval",
+            "pct_z_unit_eval",
+        )
     }
-    hists = {"hist_z": np.zeros((n_layers, len(edges) - 1), np.int64)}
-    hists["hist_wu"] = np.zeros_like(hists["hist_z"])
+    points["saturated"] = np.empty(n_layers)
+    points["grad_norm"] = np.full(n_layers, np.nan)
+    points["update_ratio"] = np.full(n_layers, np.nan)
+    zeros = np.zeros((n_layers, len(edges) - 1), np.int64)
+    hists = {"hist_z": zeros, "hist_wu": zeros.copy(), "hist_z_eval": zeros.copy()}
+    if twin.batch_norm:
+        for k, values in enumerate(layer_values(twin, probe_x)[0]):
+            z = sorted_values(values.z)
+            points["pct_z_eval"][k] = percentiles_of_sorted(z)
+            points["pct_z_unit_eval"][k] = unit_percentiles(values.z, typical_units[k])
+            hists["hist_z_eval"][k] = histogram_of_sorted(z, edges)
     for k, (probe, layer) in enumerate(zip(probes, twin.layers, strict=True)):
         unit = typical_units[k]
         z = sorted_values(probe.z)  # one sort serves the percentiles and the histogram
@@ -77,6 +95,6 @@ def probe_statistics(
 
 @torch.no_grad()
 def accuracy(twin: Twin, x: torch.Tensor, y: torch.Tensor) -> float:
-    """Fraction of ``x # (n, input_dim)`` classified as ``y # (n,)`` (eval mode), in [0, 1]."""
-    predicted = twin.predict(x).argmax(dim=1)
+    """Fraction of ``x # (n, input_dim)`` classified as ``y # (n,)`` (inference mode), in [0, 1]."""
+    predicted = predict(twin, x).argmax(dim=1)
     return float((predicted == y).double().mean())

@@ -1,9 +1,9 @@
-"""The state of one run of the lockstep twins: what ``Experiment.reset`` builds and ``step`` mutates.
+"""The state of one run of the lockstep variants: what ``Experiment.reset`` builds and ``step`` mutates.
 
-A :class:`Run` owns everything that belongs to one config: both twins with their optimizers and
-histories, the minibatch stream, the fixed probe batch and eval subset, the LR and the step. An
-``Experiment`` swaps in a new ``Run`` on reset, so a reader sees the old run or the new one, never
-a mix.
+A :class:`Run` owns everything that belongs to one config: every variant's network with its
+optimizer and history, the minibatch stream, the fixed probe set and eval subset, the LR and the
+step. An ``Experiment`` swaps in a new ``Run`` on reset, so a reader sees the old run or the new one,
+never a mix.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import collections
 import dataclasses
 import threading
 
-import numpy as np
 import torch
 
 from bnviz.config import RunConfig
@@ -22,6 +21,7 @@ from bnviz.train.batches import BatchStream
 from bnviz.train.history import MAX_EVENTS, TwinHistory
 from bnviz.train.model import Twin, build_twins
 from bnviz.train.optim import Optimizer, make_optimizer
+from bnviz.train.seeds import BATCH_STREAM, PROBE_STREAM, child_seed
 from bnviz.train.stats import bin_edges
 from bnviz.train.variants import TWINS
 
@@ -48,7 +48,8 @@ class Run:
     data: Dataset  # shared, read-only (bnviz.data)
     twins: dict[str, TwinRun]  # variant name -> its training state
     batches: BatchStream
-    probe_x: torch.Tensor  # (probe_size, input_dim)
+    probe_x: torch.Tensor  # (probe_size, input_dim): probe_size is a multiple of probe_batch
+    probe_batch: int  # the training batch size, or less when the probe set is smaller
     eval_x: torch.Tensor  # (eval_size, input_dim)
     eval_y: torch.Tensor  # (eval_size,)
     edges: torch.Tensor  # (n_bins + 1,)
@@ -65,26 +66,38 @@ class Run:
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
 
-def new_run(cfg: RunConfig, probe_size: int, eval_size: int) -> Run:
-    """Fresh twins for ``cfg``, and the probe batch (``probe_size`` test examples), the eval subset
-    (``eval_size`` others) and the typical units, all drawn once from ``cfg.seed``."""
+def new_run(
+    cfg: RunConfig, probe_size: int, eval_size: int | None, variants: tuple[str, ...] = TWINS
+) -> Run:
+    """Fresh networks of ``variants`` for ``cfg``, the probe set (up to ``probe_size`` test
+    examples, a whole number of training-sized batches), the eval subset (``eval_size`` other test
+    examples; None: all of them) and the typical units, all drawn once from ``cfg.seed``."""
     data = load_dataset(cfg.dataset)
     dims = [data.input_dim, *cfg.hidden, data.n_classes]
-    twins = build_twins(
-        dims, cfg.activation, cfg.init, cfg.init_std, cfg.seed, cfg.bn_momentum, cfg.bn_eps
+    nets = build_twins(
+        dims,
+        cfg.activation,
+        cfg.init,
+        cfg.init_std,
+        cfg.seed,
+        cfg.bn_momentum,
+        cfg.bn_eps,
+        variants,
     )
-    # The probe batch, the eval subset and the typical units: drawn once from the seed.
-    generator = torch.Generator().manual_seed(child_seed(cfg.seed, 1))
-    n_probe = min(probe_size, data.n_test // 2)
-    n_eval = min(eval_size, data.n_test - n_probe)
+    # The probe set, the eval subset and the typical units: drawn once from the seed.
+    generator = torch.Generator().manual_seed(child_seed(cfg.seed, PROBE_STREAM))
+    most = min(probe_size, data.n_test // 2)
+    probe_batch = min(cfg.batch_size, most)
+    n_probe = probe_batch * (most // probe_batch)
+    rest = data.n_test - n_probe
+    n_eval = rest if eval_size is None else min(eval_size, rest)
     order = torch.randperm(data.n_test, generator=generator)
     probe_idx, eval_idx = order[:n_probe], order[n_probe : n_probe + n_eval]
     typical = [int(torch.randint(w, (1,), generator=generator)) for w in cfg.hidden]
     activation = ACTIVATIONS[cfg.activation]
     edges = bin_edges(*activation.hist_range)
     twin_runs = {}
-    for name in TWINS:
-        twin = twins[name]
+    for name, twin in nets.items():
         twin_runs[name] = TwinRun(
             twin=twin,
             optimizer=make_optimizer(cfg.optimizer, twin.parameters(), cfg.lr),
@@ -96,15 +109,11 @@ def new_run(cfg: RunConfig, probe_size: int, eval_size: int) -> Run:
         cfg=cfg,
         data=data,
         twins=twin_runs,
-        batches=BatchStream(data.n_train, cfg.batch_size, child_seed(cfg.seed, 2)),
+        batches=BatchStream(data.n_train, cfg.batch_size, child_seed(cfg.seed, BATCH_STREAM)),
         probe_x=data.x_test.index_select(0, probe_idx),
+        probe_batch=probe_batch,
         eval_x=data.x_test.index_select(0, eval_idx),
         eval_y=data.y_test.index_select(0, eval_idx),
         edges=edges,
         lr=cfg.lr,
     )
-
-
-def child_seed(seed: int, stream: int) -> int:
-    """Independent seeds for the weights (``seed`` itself), the batches and the probe split."""
-    return int(np.random.SeedSequence((seed, stream)).generate_state(1)[0])

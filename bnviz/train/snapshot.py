@@ -26,11 +26,13 @@ def frozen(a: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class LayerSnapshot:
-    """One hidden layer of one twin, on the probe batch. ``p`` records, ``h`` histograms.
+    """One hidden layer of one twin, on the probe set. ``p`` records, ``h`` histograms.
 
-    "z" is the nonlinearity's input (bn twin: the BN output γ x_hat + β); "wu" is the bn twin's
-    pre-BN ``Wu`` (None for the plain twin). Percentile columns are ``Snapshot.percentiles``
-    (15, 50, 85). The "unit" percentiles are over the probe batch for unit ``typical_unit`` only.
+    "z" is the nonlinearity's input as the layer sees it during training (BN twins: γ x_hat + β with
+    the statistics of training-sized batches); "z_eval" the same in inference mode (running
+    averages; BN twins only); "wu" a BN twin's pre-BN ``Wu``. Series that do not apply are None.
+    Percentile columns are ``Snapshot.percentiles`` (15, 50, 85). The "unit" percentiles are over
+    the probe set for unit ``typical_unit`` only.
     """
 
     index: int  # 0 = first hidden layer
@@ -41,14 +43,15 @@ class LayerSnapshot:
     pct_z_unit: np.ndarray  # (p, 3) float64 percentiles of z of the typical unit
     pct_wu: np.ndarray | None  # (p, 3) bn twin only, as pct_z for Wu
     pct_wu_unit: np.ndarray | None  # (p, 3) bn twin only
+    pct_z_eval: np.ndarray | None  # (p, 3) BN twins only: as pct_z, in inference mode
+    pct_z_unit_eval: np.ndarray | None  # (p, 3) BN twins only: as pct_z_unit, in inference mode
     saturated: np.ndarray  # (p,) float64 fraction of (example, unit) pairs saturated, in [0, 1]
     grad_norm: np.ndarray  # (p,) float64 ||dLoss/dW|| of this layer's weight matrix
     update_ratio: np.ndarray  # (p,) float64 ||ΔW|| / ||W|| of the optimizer step at that record
     hist_steps: np.ndarray  # (h,) int64 step of each histogram
-    hist_z: (
-        np.ndarray
-    )  # (h, n_bins) int64 counts of z in Snapshot.hist_edges (sum = probe_size*width)
-    hist_wu: np.ndarray | None  # (h, n_bins) int64 bn twin only, counts of Wu in the same bins
+    hist_z: np.ndarray  # (h, n_bins) int64 counts of z in Snapshot.hist_edges (probe_size x width)
+    hist_wu: np.ndarray | None  # (h, n_bins) int64 BN twins only, counts of Wu in the same bins
+    hist_z_eval: np.ndarray | None  # (h, n_bins) int64 BN twins only, z in inference mode
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ the result files (npz, CSV), the panels, the background job and the CLI."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import io
 import json
@@ -76,19 +77,24 @@ def test_plain_twins_typical_unit_drifts_more(science):
 
 def test_recorded_numbers_match_torch_modules():
     """The last record equals what torch.nn computes from the twins' final weights: test accuracy
-    on the held-out subset, and the typical unit's percentiles of the last sigmoid's input."""
+    on the held-out subset (inference mode), and the typical unit's percentiles of the last
+    sigmoid's input as the layer sees it in training (train mode, one training-sized batch at a
+    time)."""
     job = Figure1Job(40, paper_config(40, record_every=20, eval_every=20), eval_size=300)
     job.run()
     exp = job.experiment  # finished: its twins, probe batch and held-out subset
     result = job.result()
     run = exp._run  # the held-out subset behind the accuracy (not public in the engine)
+    batch = exp.cfg.batch_size
     for name, twin in exp.twins.items():
-        net = twin.to_module().eval()
+        net = twin.to_module()
         hidden = net[:-2]  # everything up to the last sigmoid's input (its Linear or BatchNorm)
         assert isinstance(net[-2], nn.Sigmoid)
         with torch.no_grad():
-            z = hidden(exp.probe_x)[:, result.unit].double().numpy()
-            accuracy = (net(run.eval_x).argmax(1) == run.eval_y).double().mean().item()
+            chunks = exp.probe_x.split(batch)  # train mode updates running stats: use copies
+            z = torch.cat([copy.deepcopy(hidden).train()(c) for c in chunks])
+            z = z[:, result.unit].double().numpy()
+            accuracy = (net.eval()(run.eval_x).argmax(1) == run.eval_y).double().mean().item()
         np.testing.assert_allclose(
             result.percentiles[name][-1], np.percentile(z, [15, 50, 85]), rtol=1e-5, atol=1e-6
         )

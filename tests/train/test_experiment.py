@@ -13,7 +13,8 @@ from bnviz.data import load_dataset
 from bnviz.train import history
 from bnviz.train.batches import BatchStream
 from bnviz.train.experiment import Experiment, _rate, configure_torch_threads
-from bnviz.train.run import child_seed
+from bnviz.train.forward import layer_values
+from bnviz.train.seeds import BATCH_STREAM, child_seed
 from bnviz.train.snapshot import LrEvent, Snapshot
 from bnviz.train.variants import TWINS
 
@@ -30,7 +31,7 @@ def _one_thread():
 
 def _spy(exp: Experiment) -> dict[str, list[tuple[torch.Tensor, torch.Tensor]]]:
     """Record the minibatches each twin trains on."""
-    seen = {name: [] for name in TWINS}
+    seen = {name: [] for name in exp.twins}
     for name, twin in exp.twins.items():
         original = twin.train_step
 
@@ -81,7 +82,9 @@ def test_each_twin_trains_exactly_like_a_torch_loop_on_the_same_batches(optimize
         for pname, p in exp.twins[name].named_parameters():
             torch.testing.assert_close(p, params[pname].detach(), rtol=1e-4, atol=1e-5)
     # and both twins saw exactly the batches of the documented stream, seeded from the run's seed
-    rows = BatchStream(data.n_train, cfg.batch_size, child_seed(cfg.seed, 2)).indices(0, 30)
+    rows = BatchStream(data.n_train, cfg.batch_size, child_seed(cfg.seed, BATCH_STREAM)).indices(
+        0, 30
+    )
     for name in TWINS:
         assert len(seen[name]) == 30
         for s, (x, y) in enumerate(seen[name]):
@@ -148,13 +151,16 @@ def test_recording_cadence_and_shapes():
                 assert layer.hist_wu is None and layer.pct_wu is None
 
 
-def test_recorded_statistics_are_those_of_the_probe_batch():
+def test_recorded_statistics_are_those_of_the_probe_set_in_training_mode():
     exp = Experiment(SMALL)
     exp.step(30)
     snap = exp.snapshot()
     for name, twin in exp.twins.items():
-        probes, _ = twin.probe(exp.probe_x)
-        for probe, layer in zip(probes, snap.twins[name].layers, strict=True):
+        probes, _ = layer_values(twin, exp.probe_x, train_batch=SMALL.batch_size)
+        inference, _ = layer_values(twin, exp.probe_x)
+        for probe, eval_probe, layer in zip(
+            probes, inference, snap.twins[name].layers, strict=True
+        ):
             z = probe.z.double().numpy()
             np.testing.assert_allclose(layer.pct_z[-1], np.percentile(z, [15, 50, 85]))
             unit = layer.typical_unit
@@ -170,8 +176,45 @@ def test_recorded_statistics_are_those_of_the_probe_batch():
             if name == "bn":
                 wu = probe.wu.double().numpy()
                 np.testing.assert_allclose(layer.pct_wu[-1], np.percentile(wu, [15, 50, 85]))
+                z_eval = eval_probe.z.double().numpy()
+                np.testing.assert_allclose(
+                    layer.pct_z_eval[-1], np.percentile(z_eval, [15, 50, 85])
+                )
+                assert not np.allclose(layer.pct_z_eval[-1], layer.pct_z[-1])  # two views
+            else:
+                assert layer.pct_z_eval is None and layer.hist_z_eval is None
         W = twin.layers[0].W.grad
         assert snap.twins[name].layers[0].grad_norm[-1] == pytest.approx(float(W.norm()))
+
+
+def test_at_step_0_the_bn_twin_sees_a_standard_normal_x_hat():
+    exp = Experiment()  # the paper's net on MNIST: γ = 1, β = 0, so z = x̂ of each batch of 60
+    bn = exp.snapshot().twins["bn"]
+    for layer in bn.layers:
+        low, _, high = layer.pct_z_unit[0]
+        assert high - low == pytest.approx(2.07, abs=0.3)  # N(0, 1): 15th to 85th is ±1.04
+        low, median, high = layer.pct_z[0]
+        assert high - low == pytest.approx(2.07, abs=0.3) and abs(median) < 0.2
+    # recording changed nothing: the running statistics are still torch's initial 0 and 1
+    for layer in exp.twins["bn"].layers:
+        assert torch.equal(layer.running_mean, torch.zeros_like(layer.running_mean))
+        assert torch.equal(layer.running_var, torch.ones_like(layer.running_var))
+    # in inference mode those defaults pass the raw, tiny Wu straight through
+    assert np.ptp(bn.layers[-1].pct_z_unit_eval[0]) < 0.5
+
+
+def test_a_run_of_three_variants_shares_weights_batches_and_records_each():
+    exp = Experiment(SMALL, variants=("plain", "bn", "noisy_bn"))
+    seen = _spy(exp)
+    exp.step(12)
+    snap = exp.snapshot()
+    assert list(snap.twins) == ["plain", "bn", "noisy_bn"] and snap.step == 12
+    for name in ("bn", "noisy_bn"):
+        for (x, y), (x0, y0) in zip(seen[name], seen["plain"], strict=True):
+            assert torch.equal(x, x0) and torch.equal(y, y0)
+    # noisy BN's noise moves the distribution the next layer sees; BN's stays normalized
+    noisy, bn = snap.twins["noisy_bn"].layers[0], snap.twins["bn"].layers[0]
+    assert np.ptp(noisy.pct_z[:, 1]) > np.ptp(bn.pct_z[:, 1])
 
 
 def test_record_last_adds_an_off_cadence_record():
@@ -274,7 +317,8 @@ def test_mnist_default_runs_the_papers_net():
     exp = Experiment()  # the paper's setup on the embedded MNIST
     exp.step(5)
     snap = exp.snapshot()
-    assert snap.config == RunConfig() and snap.probe_size == 256 and snap.eval_size == 2000
+    # the probe set is a whole number of training batches: 4 x 60 = 240 of the 256 asked for
+    assert snap.config == RunConfig() and snap.probe_size == 240 and snap.eval_size == 2000
     assert [layer.width for layer in snap.twins["plain"].layers] == [100, 100, 100]
     assert exp.twins["bn"].layers[0].W.shape == (100, 784)
 
@@ -293,5 +337,12 @@ def test_steps_per_second_measures_recent_progress():
 
 
 def test_probe_and_eval_split_fit_a_small_test_set():
-    snap = Experiment(SMALL).snapshot()  # moons: 1,000 test points
+    snap = Experiment(SMALL).snapshot()  # moons: 1,000 test points, batches of 32
     assert snap.probe_size == 256 and snap.eval_size == 1000 - 256
+    snap = Experiment(SMALL, eval_size=None).snapshot()  # every test point outside the probe set
+    assert snap.eval_size == 1000 - 256
+    big = dataclasses.replace(SMALL, batch_size=600)  # a batch larger than the probe set
+    exp = Experiment(big)
+    assert exp.snapshot().probe_size == 256 and exp._run.probe_batch == 256  # one batch of all
+    odd = dataclasses.replace(SMALL, batch_size=60)  # 256 is not a multiple of 60
+    assert Experiment(odd).snapshot().probe_size == 240  # four whole batches

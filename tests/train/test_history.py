@@ -70,11 +70,17 @@ def _record(h: TwinHistory, step: int) -> None:
     layers = 2
     h.record(
         step,
-        hist={"hist_z": np.full((layers, 8), step), "hist_wu": np.ones((layers, 8))},
+        hist={
+            "hist_z": np.full((layers, 8), step),
+            "hist_wu": np.ones((layers, 8)),
+            "hist_z_eval": np.full((layers, 8), 2 * step),
+        },
         pct_z=np.full((layers, 3), float(step)),
         pct_z_unit=np.zeros((layers, 3)),
         pct_wu=np.zeros((layers, 3)),
         pct_wu_unit=np.zeros((layers, 3)),
+        pct_z_eval=np.full((layers, 3), -float(step)),
+        pct_z_unit_eval=np.zeros((layers, 3)),
         saturated=np.array([0.1, 0.2]),
         grad_norm=np.ones(layers),
         update_ratio=np.ones(layers) * 1e-3,
@@ -95,6 +101,8 @@ def test_twin_snapshot_shapes_and_layer_views():
     assert layer.steps.shape == (10,) and layer.pct_z.shape == (10, 3)
     assert layer.pct_z[:, 0].tolist() == list(map(float, range(0, 100, 10)))
     assert layer.hist_z.shape == (10, 8) and layer.hist_wu.shape == (10, 8)
+    assert layer.pct_z_eval[:, 0].tolist() == [-float(s) for s in range(0, 100, 10)]
+    assert layer.hist_z_eval[:, 0].tolist() == [2 * s for s in range(0, 100, 10)]
     assert layer.saturated.tolist() == [0.2] * 10
     assert snap.loss_steps[0] == 10 and snap.acc.tolist() == [0.1]
     with pytest.raises(ValueError):

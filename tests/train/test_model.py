@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from bnviz.train.activations import ACTIVATIONS
 from bnviz.train.inits import INITS, initial_weights
-from bnviz.train.model import Twin, build_twins
+from bnviz.train.model import NOISE_SCALE, NOISE_SHIFT, Noise, Twin, build_twins, draw_noise
+from bnviz.train.seeds import NOISE_STREAM, child_seed
+from bnviz.train.variants import TWINS, VARIANTS
 
 DIMS = [12, 9, 7, 4]  # input, two hidden layers, classes: small enough for exact comparisons
 
@@ -20,8 +22,20 @@ def _batch(seed: int, n: int = 10, d: int = DIMS[0], classes: int = DIMS[-1]):
     return torch.randn(n, d, generator=g) * 2.0, torch.randint(0, classes, (n,), generator=g)
 
 
-def _twins(activation: str = "sigmoid", seed: int = 0, std: float = 0.5):
-    return build_twins(DIMS, activation, "gaussian", std, seed, bn_momentum=0.2, bn_eps=1e-3)
+def _twins(activation: str = "sigmoid", seed: int = 0, std: float = 0.5, variants=TWINS):
+    return build_twins(
+        DIMS, activation, "gaussian", std, seed, bn_momentum=0.2, bn_eps=1e-3, variants=variants
+    )
+
+
+def _with_noise(oracle: torch.nn.Sequential, noise: list[tuple[torch.Tensor, torch.Tensor]]):
+    """Put one step's noise, layer by layer, into the oracle's Noise modules."""
+    modules = [m for m in oracle if isinstance(m, Noise)]
+    assert len(modules) == len(noise)
+    for module, (scale, shift) in zip(modules, noise, strict=True):
+        module.scale.copy_(scale)
+        module.shift.copy_(shift)
+    return oracle
 
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
@@ -63,42 +77,6 @@ def test_several_sgd_steps_track_torch_training(kind):
     params = dict(oracle.named_parameters())
     for name, p in twin.named_parameters():
         torch.testing.assert_close(p, params[name].detach(), msg=name)
-
-
-@pytest.mark.parametrize("kind", ["plain", "bn"])
-def test_probe_is_the_eval_mode_forward(kind):
-    twin = _twins("relu")[kind]
-    for step in range(3):  # move the running stats away from (0, 1)
-        twin.train_step(*_batch(step))
-    oracle = twin.to_module().eval()
-    before = [t.clone() for t in twin.parameters()]
-    stats = [layer.running_var.clone() for layer in twin.layers if layer.running_var is not None]
-    x, _ = _batch(9, n=25)
-    probes, logits = twin.probe(x)
-
-    torch.testing.assert_close(logits, oracle(x).detach())
-    seen = []
-    hooks = [
-        m.register_forward_hook(lambda m, i, o: seen.append(i[0]))
-        for m in oracle
-        if isinstance(m, torch.nn.ReLU | torch.nn.BatchNorm1d)
-    ]
-    oracle(x)
-    for hook in hooks:
-        hook.remove()
-    # hooks fire in order: (BN input = Wu, ReLU input = z) per layer for bn, z only for plain
-    per_layer = 2 if kind == "bn" else 1
-    for k, probe in enumerate(probes):
-        torch.testing.assert_close(probe.z, seen[per_layer * k + per_layer - 1])
-        torch.testing.assert_close(probe.h, torch.relu(probe.z))
-        if kind == "bn":
-            torch.testing.assert_close(probe.wu, seen[2 * k])
-        else:
-            assert probe.wu is None
-    # probing is read-only: parameters and running statistics did not move
-    assert all(torch.equal(a, b) for a, b in zip(before, twin.parameters(), strict=True))
-    after = [layer.running_var for layer in twin.layers if layer.running_var is not None]
-    assert all(torch.equal(a, b) for a, b in zip(stats, after, strict=True))
 
 
 def test_twins_start_from_identical_weight_matrices_in_separate_storage():
@@ -176,3 +154,52 @@ def test_gradients_match_autograd_property(seed, batch, activation, bn):
     grads = dict(oracle.named_parameters())
     for name, p in twin.named_parameters():
         torch.testing.assert_close(p.grad, grads[name].grad, rtol=1e-3, atol=1e-5)
+
+
+def test_noisy_bn_draws_its_noise_per_unit_and_per_step_from_the_seed():
+    twin = _twins(seed=5, variants=("noisy_bn",))["noisy_bn"]
+    replay = torch.Generator().manual_seed(child_seed(5, NOISE_STREAM))
+    widths = DIMS[1:-1]
+    drawn = []
+    for step in range(3):
+        expected = [draw_noise(replay, w) for w in widths]  # layer by layer: scale, then shift
+        twin.train_step(*_batch(step))
+        for layer, (scale, shift) in zip(twin.layers, expected, strict=True):
+            assert torch.equal(layer.noise_scale, scale) and torch.equal(layer.noise_shift, shift)
+        drawn.append(expected)
+    scales = torch.stack([s for step in drawn for s, _ in step[:1]])  # layer 1, (steps, width)
+    shifts = torch.stack([m for step in drawn for _, m in step[:1]])
+    lo, hi = NOISE_SCALE
+    assert ((scales >= lo) & (scales <= hi)).all() and (shifts.abs() <= NOISE_SHIFT).all()
+    assert len(set(scales[0].tolist())) == widths[0]  # a different scale for every unit
+    assert not torch.equal(scales[0], scales[1]) and not torch.equal(shifts[1], shifts[2])
+
+
+def test_noisy_bn_train_step_matches_autograd_with_that_steps_noise():
+    twin = _twins("tanh", seed=2, variants=("noisy_bn",))["noisy_bn"]
+    replay = torch.Generator().manual_seed(child_seed(2, NOISE_STREAM))
+    x, y = _batch(4)
+    oracle = _with_noise(twin.to_module().train(), [draw_noise(replay, w) for w in DIMS[1:-1]])
+    loss = twin.train_step(x, y)
+    expected = F.cross_entropy(oracle(x), y)
+    expected.backward()
+    torch.testing.assert_close(loss, expected.detach())
+    grads = dict(oracle.named_parameters())
+    for name, p in twin.named_parameters():
+        torch.testing.assert_close(p.grad, grads[name].grad, msg=f"gradient of {name}")
+    # at inference the noise is gone: the eval-mode network is plain BN with the same weights
+    noisy_eval = twin.to_module().eval()
+    without = torch.nn.Sequential(*[m for m in noisy_eval if not isinstance(m, Noise)])
+    torch.testing.assert_close(noisy_eval(x), without(x))
+
+
+def test_variants_share_weights_and_unknown_ones_are_refused():
+    nets = _twins(variants=tuple(VARIANTS))
+    assert list(nets) == list(VARIANTS)
+    for net in nets.values():
+        assert torch.equal(net.layers[0].W, nets["plain"].layers[0].W)
+    assert nets["noisy_bn"].noise is not None and nets["bn"].noise is None
+    with pytest.raises(ValueError, match="Choose variants"):
+        _twins(variants=("plain", "groupnorm"))
+    with pytest.raises(ValueError, match="batch_norm"):
+        Twin("x", initial_weights(DIMS, "gaussian", 0.1, 0), "sigmoid", False, noise_seed=1)
