@@ -8,6 +8,7 @@ above their panel.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -65,6 +66,20 @@ def panel_title(text: str, x_domain: Sequence[float], y: float = 1.0) -> dict:
         "showarrow": False,
         "font": {"size": 15},
     }
+
+
+def log_ticks(lo: float, hi: float) -> dict:
+    """Axis keys for a log axis from ``lo`` to ``hi`` (> 0): ticks at 1, 2 and 5 times each power of
+    ten (every integer multiple when that gives fewer than three), each labelled with its full value
+    (``0.05``, ``0.1``, ``0.2``), never a bare mantissa."""
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
+        return {}
+    decades = range(math.floor(math.log10(lo)), math.floor(math.log10(hi)) + 1)
+    for mantissas in ((1, 2, 5), range(1, 10)):
+        values = [m * 10.0**e for e in decades for m in mantissas if lo <= m * 10.0**e <= hi]
+        if len(values) >= 3:
+            return {"tickvals": values, "ticktext": [f"{v:g}" for v in values]}
+    return {"exponentformat": "none"}  # a range too narrow for round ticks: plotly picks, in full
 
 
 def alpha(hex_color: str, opacity: float) -> str:

@@ -8,6 +8,13 @@ st.markdown(
     "normalization — and watch what happens inside them while they learn. Then take batch norm apart, "
     "one number at a time."
 )
+st.info(
+    "Ioffe & Szegedy (2015) proposed batch norm to reduce *internal covariate shift*: the change "
+    "in a layer's input distribution while the layers below it learn. Later work (Santurkar et al., "
+    "NeurIPS 2018) found that batch norm still helps when such shift is injected on purpose, and "
+    "that it makes the loss landscape smoother; bnviz shows the claim and the test of it.",
+    icon=":material/history_edu:",
+)
 
 col_lab, col_math, col_paper = st.columns(3, border=True)
 with col_lab:

@@ -87,6 +87,11 @@ with st.sidebar:
         "Layer for the percentile chart", range(1, depth + 1), index=depth - 1, key=Key.LAYER
     )
     st.radio("Percentiles of", [controls.ONE_UNIT, controls.ALL_UNITS], key=Key.POOLED)
+    st.toggle(
+        "Also show the test-time view",
+        key=Key.INFERENCE,
+        help="The bn twin's percentiles in inference mode (running averages), dashed.",
+    )
     st.toggle("bn twin: show the input to BN (Wu)", key=Key.PRE_BN)
 
     st.header("Network (starts a new run)")

@@ -18,6 +18,7 @@ WIDGET_KEYS = [
     "lab_layer",
     "lab_pooled",
     "lab_pre_bn",
+    "lab_inference",
     "cfg_dataset",
     "cfg_activation",
     "cfg_depth",
@@ -218,3 +219,12 @@ def test_paused_status_shows_no_stale_rate():
     at.button(key="lab_play").click().run()
     (status,) = [m.value for m in at.markdown if m.value.startswith("**Step")]
     assert "· paused ·" in status and "steps/s" not in status
+
+
+def test_test_time_view_adds_the_inference_series_and_says_what_it_is():
+    at = run({"dataset": "moons", "hidden": "8,8"})
+    at.button(key="lab_step").click().run()
+    at.toggle(key="lab_inference").set_value(True).run()
+    assert not at.exception
+    assert any("inference mode" in c.value and "test time" in c.value for c in at.caption)
+    assert any("This run, step 0 → 10" in c.value for c in at.caption)

@@ -24,6 +24,7 @@ class Key:
 
     PLAY, STEP, RESET, SPEED, LR = "lab_play", "lab_step", "lab_reset", "lab_speed", "lab_lr"
     BN, VIEW, LAYER, POOLED, PRE_BN = "lab_bn", "lab_view", "lab_layer", "lab_pooled", "lab_pre_bn"
+    INFERENCE = "lab_inference"  # also show what the layer sees at test time
     STATUS = "lab_status"  # the status line's container
     DATASET, ACTIVATION, DEPTH, WIDTH = "cfg_dataset", "cfg_activation", "cfg_depth", "cfg_width"
     INIT, OPTIMIZER, BATCH_SIZE, SEED = "cfg_init", "cfg_optimizer", "cfg_batch_size", "cfg_seed"

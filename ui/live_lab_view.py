@@ -51,18 +51,33 @@ def _live_body() -> None:
     st.subheader("Loss and test accuracy — both twins")
     live_chart(plots.curves_figure(snap), key="lab_curves")
     st.caption(
-        "Same initial weights, same mini-batches, same learning rate: any gap between the curves is "
-        "caused by batch norm alone. Dotted lines mark learning-rate changes."
+        "Same initial weights, same mini-batches, same optimizer and learning rate: for this seed, "
+        "init and learning rate, a gap between the curves comes from batch norm. One run is one "
+        "seed; a gap of a point or two can change with another seed. Dotted lines mark "
+        "learning-rate changes."
     )
     layer = int(st.session_state.get(Key.LAYER, len(snap.twins[main].layers))) - 1
     unit = st.session_state.get(Key.POOLED, ONE_UNIT) != ALL_UNITS
-    st.subheader("Input to a sigmoid over training: 15th, 50th, 85th percentiles")
-    live_chart(plots.percentile_figure(snap, shown, layer=layer, unit=unit), key="lab_pct")
-    st.caption(
-        "The paper's Figure 1(b, c). Without batch norm the distribution a layer receives keeps "
-        "moving as the layers below it learn — internal covariate shift. With batch norm it stays "
-        "centred with a steady spread."
+    inference = bool(st.session_state.get(Key.INFERENCE, False))
+    st.subheader(f"Input to a {snap.activation} during training: 15th, 50th, 85th percentiles")
+    live_chart(
+        plots.percentile_figure(snap, shown, layer=layer, unit=unit, inference=inference),
+        key="lab_pct",
     )
+    st.caption(
+        "The paper's Figure 1(b, c), on fixed test examples as the layer sees them while training "
+        "(with BN: each batch normalized with its own mean and variance, then γ and β). Without BN "
+        "the distribution moves as the layers below learn: what Ioffe & Szegedy called internal "
+        "covariate shift. With BN the median sits near the learned β and the spread follows the "
+        "learned γ, so the band can still move and widen, slowly. "
+        + _drift_note(snap, shown, layer, unit)
+    )
+    if inference:
+        st.caption(
+            "Dashed: the same inputs in inference mode, normalized with the running averages "
+            "instead of the batch's statistics: what the layer sees at test time. Early on the "
+            "averages still hold their starting values (0 and 1), so the two views differ."
+        )
     st.subheader("Distribution of each layer's nonlinearity input over time")
     quantity = "wu" if st.session_state.get(Key.PRE_BN, False) else "z"
     for name in shown:
@@ -85,6 +100,22 @@ def _live_body() -> None:
     with st.expander("How fast each layer's weights move (update : weight ratio)"):
         live_chart(plots.update_ratio_figure(snap, shown), key="lab_update")
         st.caption("‖ΔW‖ / ‖W‖ per optimizer step; around 1e-3 is the usual healthy rate.")
+
+
+def _drift_note(snap, names: list[str], layer: int, unit: bool) -> str:
+    """This run's numbers behind the percentile chart: where the median and the band went."""
+    parts = []
+    for name in names:
+        ls = snap.twins[name].layers[layer]
+        pct = ls.pct_z_unit if unit else ls.pct_z
+        if len(pct) < 2:
+            continue
+        (lo0, mid0, hi0), (lo1, mid1, hi1) = pct[0], pct[-1]
+        parts.append(
+            f"{VARIANT_LABELS[name]}: median {mid0:+.2f} → {mid1:+.2f}, "
+            f"15–85 band {hi0 - lo0:.2f} → {hi1 - lo1:.2f} wide"
+        )
+    return f"This run, step 0 → {snap.step:,}: " + "; ".join(parts) + "." if parts else ""
 
 
 def _status(entry: SessionRun, snap, reg) -> None:

@@ -37,8 +37,8 @@ STEPS: dict[int, Step] = {
     s.number: s
     for s in (
         Step(1, "mean", r"\mu_j = \frac{1}{m}\sum_{i=1}^{m} x_{ij}",
-             "Subtracting the batch mean removes whatever offset the previous layer drifted to, "
-             "so the next layer always sees this feature centred on 0.",
+             "Subtracting the batch mean removes whatever offset the layer below drifted to: x̂ is "
+             "centred on 0 in every batch, and after step 5 the feature sits at the learned β.",
              rf"\mu_j = {RM}",
              "In eval mode the mean is a fixed number, so an example's output no longer depends "
              "on which other examples share its batch."),
@@ -54,8 +54,9 @@ STEPS: dict[int, Step] = {
              "The same division with running statistics: x̂ has mean 0 and variance 1 only as far "
              "as those statistics match this data."),
         Step(4, "scale", r"\gamma_j \, \hat{x}_{ij}",
-             "γ is learned, so the network can pick any spread again (γ = √(σ² + ε) would even "
-             "undo step 3).", r"\gamma_j \, \hat{x}_{ij}", "γ is the learned scale, as in training."),
+             "γ is learned, so the network can pick any spread again (γ = √(σ² + ε) together "
+             "with β = μ would even undo the normalization).", r"\gamma_j \, \hat{x}_{ij}",
+             "γ is the learned scale, as in training."),
         Step(5, "shift", r"y_{ij} = \gamma_j \, \hat{x}_{ij} + \beta_j",
              "β is learned too: the network, not the batch, decides where each feature sits.",
              r"y_{ij} = \gamma_j \, \hat{x}_{ij} + \beta_j",
@@ -64,14 +65,15 @@ STEPS: dict[int, Step] = {
              rf"\begin{{aligned}} {RM} &\leftarrow (1 - \alpha)\,{RM} + \alpha\,\mu_j \\ "
              rf"{RV} &\leftarrow (1 - \alpha)\,{RV} + \alpha\,\tfrac{{m}}{{m-1}}\,\sigma_j^2 "
              r"\end{aligned}",
-             "These averages over many batches estimate the whole data set's statistics for "
-             "inference; m/(m − 1) makes the variance estimate unbiased, as torch does.",
+             "The paper's Algorithm 2 averages the statistics of many training batches for "
+             "inference; torch keeps this moving average instead, a cheap stand-in updated every "
+             "step (α is torch's momentum). m/(m − 1) makes each batch's variance unbiased.",
              r"\text{eval mode: the running statistics are read, not updated}",
              "Only a training step moves the running statistics; press “Apply one training step”."),
         Step(7, "eval-mode output",
              rf"y_{{ij}} = \gamma_j \, \frac{{x_{{ij}} - {RM}}}{{\sqrt{{{RV} + \epsilon}}}} + \beta_j",
-             "At inference the running statistics replace the batch's (Alg. 2 of the paper), so "
-             "one example gets the same output alone or in any batch.",
+             "At inference the running statistics replace the batch's (the last step of the "
+             "paper's Algorithm 2), so one example gets the same output alone or in any batch.",
              rf"y_{{ij}} = \gamma_j \, \frac{{x_{{ij}} - {RM}}}{{\sqrt{{{RV} + \epsilon}}}} + \beta_j",
              "In eval mode step 5 already was this output."),
     )

@@ -26,6 +26,7 @@ from bnviz.style import (
     base_layout,
     domains,
     layout_keys,
+    log_ticks,
     panel_title,
 )
 from bnviz.train.snapshot import LayerSnapshot, Snapshot, TwinSnapshot
@@ -102,12 +103,15 @@ def curves_figure(snap: Snapshot, height: int = 360) -> Figure:
         panel_title("Training loss", doms[0]),
         panel_title(f"Test accuracy ({snap.eval_size:,} held-out {_examples(snap)})", doms[1]),
     ]
+    losses = np.concatenate([t.loss for t in snap.twins.values()])
+    losses = losses[np.isfinite(losses) & (losses > 0)]
+    ticks = log_ticks(float(losses.min()), float(losses.max())) if losses.size else {}
     layout = _layout(
         height,
         legend={"orientation": "h", "y": -0.3, "x": 0},
         margin={"l": 60, "r": 20, "t": 40, "b": 80},
         xaxis=axis("training step", domain=doms[0]),
-        yaxis=axis("cross-entropy", type="log", dtick="D2"),
+        yaxis=axis("cross-entropy", type="log", **ticks),
         xaxis2=axis("training step", domain=doms[1]),
         yaxis2=axis("accuracy", anchor="x2", range=[0, 1.02], tickformat=".0%"),
         shapes=shapes,
@@ -117,12 +121,20 @@ def curves_figure(snap: Snapshot, height: int = 360) -> Figure:
 
 
 def percentile_figure(
-    snap: Snapshot, twins: Sequence[str], layer: int = -1, unit: bool = True, height: int = 330
+    snap: Snapshot,
+    twins: Sequence[str],
+    layer: int = -1,
+    unit: bool = True,
+    height: int = 330,
+    inference: bool = False,
 ) -> Figure:
-    """The paper's Fig. 1(b, c): 15th/50th/85th percentiles of a sigmoid's input over training.
+    """The paper's Fig. 1(b, c): 15th/50th/85th percentiles of a sigmoid's input over training, as
+    the layer sees it during training (BN with each batch's own statistics).
 
     One panel per twin in ``twins``, sharing the y range so the drift compares honestly. ``unit``
-    follows the layer's typical unit; otherwise all units of the layer pooled.
+    follows the layer's typical unit; otherwise all units of the layer pooled. ``inference`` adds,
+    for BN twins, the same percentiles in inference mode (running averages) as dashed lines: what
+    the layer sees at test time.
     """
     doms = domains(len(twins))
     data, notes, lo, hi = [], [], np.inf, -np.inf
@@ -139,6 +151,15 @@ def percentile_figure(
              "line": {"width": 0}, "name": "15th–85th"},
             {**common, "y": pct[:, 1], "line": {"color": color, "width": 2.5}, "name": "median"},
         ]  # fmt: skip
+        at_test = ls.pct_z_unit_eval if unit else ls.pct_z_eval
+        if inference and at_test is not None:
+            data += [
+                {**common, "y": at_test[:, q], "line": {"color": "#333", "width": w, "dash": dash},
+                 "name": f"{name_} at test time (running averages)"}
+                for q, w, dash, name_ in [(0, 1, "dot", "15th"), (1, 2, "dash", "median"),
+                                          (2, 1, "dot", "85th")]
+            ]  # fmt: skip
+            pct = np.concatenate([pct, at_test])
         if len(pct):
             finite = pct[np.isfinite(pct)]
             if finite.size:

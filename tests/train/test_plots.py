@@ -97,3 +97,31 @@ def test_saturation_has_a_line_per_twin_and_layer(snap):
     assert len(fig["data"]) == 2 * len(snap.twins["bn"].layers)
     for trace in fig["data"]:
         assert np.all((trace["y"] >= 0) & (trace["y"] <= 1))
+
+
+def test_log_ticks_label_every_tick_with_its_full_value():
+    from bnviz.style import log_ticks
+
+    ticks = log_ticks(0.03, 2.4)
+    assert ticks["tickvals"] == pytest.approx([0.05, 0.1, 0.2, 0.5, 1, 2])
+    assert ticks["ticktext"] == ["0.05", "0.1", "0.2", "0.5", "1", "2"]
+    assert log_ticks(0.6, 2.5)["ticktext"] == ["0.6", "0.7", "0.8", "0.9", "1", "2"]  # finer
+    assert log_ticks(1.1, 1.3) == {"exponentformat": "none"}  # too narrow for round ticks
+    assert log_ticks(0.0, 1.0) == {} and log_ticks(float("nan"), 1.0) == {}
+
+
+def test_loss_axis_ticks_follow_the_recorded_losses(snap):
+    layout = plots.curves_figure(snap)["layout"]
+    texts = layout["yaxis"]["ticktext"]
+    assert all(float(t) > 0 for t in texts) and len(set(texts)) == len(texts)
+    losses = np.concatenate([t.loss for t in snap.twins.values()])
+    assert min(layout["yaxis"]["tickvals"]) >= losses.min()
+
+
+def test_inference_view_adds_dashed_test_time_lines_for_bn_only(snap):
+    fig = plots.percentile_figure(snap, ["plain", "bn"], inference=True)
+    dashed = [t for t in fig["data"] if "test time" in t.get("name", "")]
+    assert len(dashed) == 3 and all(t["yaxis"] == "y2" for t in dashed)  # the bn panel only
+    bn_layer = snap.twins["bn"].layers[-1]
+    np.testing.assert_array_equal(dashed[1]["y"], bn_layer.pct_z_unit_eval[:, 1])
+    go.Figure(fig)  # valid plotly
