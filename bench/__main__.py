@@ -8,10 +8,12 @@ The interface of a bench module is one function, ``run() -> list[dict]``; each d
 - optional: ``n`` (repeats, default ``len(samples)``), ``notes`` (one sentence: what exactly was
   measured), ``goal`` (e.g. ``"≥ 0.95"``, ``"≤ 30 s"``) and ``met`` (bool) when the row is a goal.
 
-A module may also define ``NOTES`` (markdown appended under its table: profiles, what was tried).
-A module whose ``run()`` returns something else (``bench_engine`` returns a dict of ``Result``s with
-per-repeat ``rates``) is adapted: each result becomes a row, ``PRODUCT / BASELINE`` per repeat
-becomes the goal row "≥ 0.95", and the module's own ``markdown(out)`` fragment is included.
+A module may also define ``NOTES``: markdown put under its table (profiles, what was tried, what
+the rows mean together). It is read after ``run()``, so ``run()`` may fill it in from what it
+measured.
+``run()`` is called without arguments; parameters it has (repeats, steps) need defaults. A module
+with a command line of its own (``python -m bench.bench_engine --repeats 1``) prints its section
+through :func:`measure` and :func:`render`, as here.
 Timings are medians of repeats, never single shots, unless ``n`` says otherwise; there are no
 timing assertions anywhere in the tests: this report is where speed is judged.
 
@@ -30,9 +32,15 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from types import ModuleType
 
-ROOT = Path(__file__).resolve().parents[1]
+from bnviz import machine
+
 BENCH = Path(__file__).resolve().parent
+
+# One module's part of the report: its name, doc line, normalized rows, NOTES, and the traceback
+# instead of rows when it failed.
+Section = tuple[str, str, list[dict], str, str | None]
 
 
 def discover(only: str | None = None) -> list[str]:
@@ -63,24 +71,16 @@ def normalize(row: dict) -> dict:
     return row
 
 
-def adapt(module, out) -> tuple[list[dict], str]:
-    """Rows and an extra markdown fragment from a module's ``run()`` output (see the docstring)."""
-    if isinstance(out, list):
-        return [normalize(r) for r in out], ""
-    rows = []
-    results = out.get("results", {}) if isinstance(out, dict) else {}
-    for name, r in results.items():
-        rows.append({"name": name, "samples": list(r.rates), "unit": "lockstep steps/s"})
-    base, product = getattr(module, "BASELINE", None), getattr(module, "PRODUCT", None)
-    if base in results and product in results:
-        ratios = [p / b for p, b in zip(results[product].rates, results[base].rates, strict=True)]
-        rows.append(
-            {"name": "instrumented lockstep twins / bare loops", "samples": ratios, "unit": "×",
-             "goal": "≥ 0.95", "met": statistics.median(ratios) >= 0.95,
-             "notes": f"{product} / {base}, per repeat"}
-        )  # fmt: skip
-    fragment = module.markdown(out) if hasattr(module, "markdown") else ""
-    return [normalize(r) for r in rows], fragment
+def measure(module: ModuleType, **kwargs) -> Section:
+    """Run bench ``module`` (``run(**kwargs)``) and summarize its rows; a failure becomes the
+    section's error, so one broken module does not lose the others' results."""
+    name = module.__spec__.name  # "bench.bench_engine" also when it runs as __main__
+    try:
+        rows = [normalize(r) for r in module.run(**kwargs)]
+    except Exception:
+        return (name, "", [], "", traceback.format_exc())
+    doc = (module.__doc__ or "").strip().split("\n\n")[0]
+    return (name, doc, rows, getattr(module, "NOTES", ""), None)
 
 
 def fmt(value: float) -> str:
@@ -90,22 +90,6 @@ def fmt(value: float) -> str:
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.3g}"
-
-
-def machine() -> dict[str, str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    except OSError:
-        load = "n/a"
-    return {"cpu": cpu, "cores": str(os.cpu_count()), "load": load}
 
 
 def versions() -> dict[str, str]:
@@ -118,16 +102,26 @@ def versions() -> dict[str, str]:
     return out
 
 
-def render(sections: list[tuple[str, str, list[dict], str, str | None]], started: str) -> str:
+def now() -> str:
+    """The time the report gives, e.g. ``2026-11-24 20:08 UTC``."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def render(
+    sections: list[Section], started: str, command: str = "`make bench` (`python -m bench`)"
+) -> str:
     """The markdown report: header, then per module its doc line, table, notes (or its error)."""
-    m, v = machine(), versions()
+    try:
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        load = "n/a"
     lines = [
         "# Benchmarks",
         "",
-        f"Written by `make bench` (`python -m bench`) on {started}.",
+        f"Written by {command} on {started}.",
         "",
-        f"- Machine: {m['cpu']}, {m['cores']} logical CPUs; load average at the end: {m['load']}",
-        "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
+        f"- Machine: {machine.describe()}; load average at the end: {load}",
+        "- Versions: " + ", ".join(f"{k} {val}" for k, val in versions().items()),
         "- Each figure is the median of `n` repeats, with the min–max range; ratios are computed",
         "  per repeat from measurements taken side by side, then summarized the same way.",
         "",
@@ -172,28 +166,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="one module, e.g. 'figure1' for bench/bench_figure1.py")
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT))
-    started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    sections, failed = [], False
+    started = now()
+    sections: list[Section] = []
     for name in discover(args.only):
         print(f"== {name}", file=sys.stderr, flush=True)
         t0 = time.perf_counter()
         try:
             module = importlib.import_module(name)
-            rows, fragment = adapt(module, module.run())
-            doc = (module.__doc__ or "").strip().split("\n\n")[0]
-            notes = "\n\n".join(x for x in (getattr(module, "NOTES", ""), fragment) if x)
-            sections.append((name, doc, rows, notes, None))
         except Exception:
-            failed = True
             sections.append((name, "", [], "", traceback.format_exc()))
+        else:
+            sections.append(measure(module))
         print(f"   {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     if not sections:
         print("no bench modules found", file=sys.stderr)
         return 1
     args.out.write_text(render(sections, started), encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
-    return 1 if failed else 0
+    return 1 if any(error for *_, error in sections) else 0
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bnviz import chromium  # noqa: E402
 from tests.e2e import harness  # noqa: E402
 
 
@@ -37,11 +38,8 @@ PAGES = {
 
 
 def shoot(base_url: str, only: str | None) -> list[Path]:
-    from playwright.sync_api import sync_playwright
-
     written = []
-    with sync_playwright() as p:
-        browser = harness.launch_browser(p)
+    with chromium.launch() as browser:
         context = browser.new_context(
             viewport={"width": 1440, "height": 900}, device_scale_factor=1
         )
@@ -69,7 +67,6 @@ def shoot(base_url: str, only: str | None) -> list[Path]:
             written.append(out)
             print(f"wrote {out.relative_to(ROOT)}")
             page.close()
-        browser.close()
     return written
 
 

@@ -3,16 +3,15 @@
 PNG without new dependencies: plotly 7 exports images only through kaleido, which drives a Chrome of
 its own and is not installed here. The HTML we write anyway is self-contained (plotly.js inlined, so
 it opens offline), and a headless browser is already part of the dev setup for the browser tests:
-:func:`write_png` opens that HTML in the system Chromium through Playwright and screenshots the plot.
-Without Playwright or Chromium the PNG is skipped with a message; the HTML and CSV still come out.
+:func:`write_png` opens that HTML in the system Chromium (:mod:`bnviz.chromium`) and screenshots the
+plot. Without Playwright or Chromium the PNG is skipped with a message; the HTML and CSV still come
+out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import platform
-import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -20,11 +19,11 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+from bnviz import chromium, machine
 from bnviz.figure1.plots import figure1
 from bnviz.figure1.result import Figure1Result
 
 FIGURE_WIDTH = 1400  # px of the HTML/PNG figure: three readable panels side by side
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def write_html(result: Figure1Result, path: Path) -> Path:
@@ -33,14 +32,6 @@ def write_html(result: Figure1Result, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.write_html(path, include_plotlyjs=True, full_html=True, config={"displaylogo": False})
     return path
-
-
-def chromium_path() -> str | None:
-    """The system Chromium (``BNVIZ_CHROMIUM`` overrides), or None."""
-    explicit = os.environ.get("BNVIZ_CHROMIUM")
-    if explicit:
-        return explicit if Path(explicit).exists() else None
-    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def write_png(html: Path, path: Path, scale: float = 1.5) -> Path:
@@ -56,26 +47,13 @@ def write_png(html: Path, path: Path, scale: float = 1.5) -> Path:
 
 
 def _write_png(html: Path, path: Path, scale: float) -> Path:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        raise RuntimeError(
-            "the PNG needs Playwright (pip install -r requirements-dev.txt)"
-        ) from None
-    executable = chromium_path()
-    if executable is None:
-        raise RuntimeError("the PNG needs a system Chromium (apt-get install chromium)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page(
-                viewport={"width": FIGURE_WIDTH + 40, "height": 700}, device_scale_factor=scale
-            )
-            page.goto(html.resolve().as_uri())
-            page.wait_for_selector(".plotly-graph-div .main-svg", timeout=30_000)
-            page.locator(".plotly-graph-div").first.screenshot(path=str(path))
-        finally:
-            browser.close()
+    with chromium.launch() as browser:
+        page = browser.new_page(
+            viewport={"width": FIGURE_WIDTH + 40, "height": 700}, device_scale_factor=scale
+        )
+        page.goto(html.resolve().as_uri())
+        page.wait_for_selector(".plotly-graph-div .main-svg", timeout=30_000)
+        page.locator(".plotly-graph-div").first.screenshot(path=str(path))
     return path
 
 
@@ -104,21 +82,11 @@ def provenance(argv: list[str] | None = None) -> dict[str, str]:
         "command": " ".join(["python -m bnviz.figure1", *args]),
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "git_commit": _git_commit(),
-        "machine": f"{cpu_model()}, {os.cpu_count()} logical CPUs",
+        "machine": machine.describe(),
         "python": platform.python_version(),
         "torch": torch.__version__,
         "numpy": numpy.__version__,
     }
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _git_commit() -> str:

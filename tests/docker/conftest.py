@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from tests.e2e import harness
+from bnviz import chromium
 
 ENABLED = os.environ.get("BNVIZ_DOCKER_TESTS") == "1"
 
@@ -34,11 +34,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def browser():
-    if harness.chromium_path() is None:
-        pytest.fail("system Chromium not found (apt-get install chromium)", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = harness.launch_browser(playwright)
+    if chromium.executable() is None:
+        pytest.fail(chromium.NOT_FOUND, pytrace=False)
+    with chromium.launch() as browser:
         yield browser
-        browser.close()

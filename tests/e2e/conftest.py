@@ -14,6 +14,7 @@ import os
 
 import pytest
 
+from bnviz import chromium
 from tests.e2e import harness
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -30,17 +31,12 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def browser():
-    if harness.chromium_path() is None:
-        message = "system Chromium not found (apt-get install chromium)"
+    if chromium.executable() is None:
         if IN_CI:
-            pytest.fail(f"{message}; with CI=true browser tests must run", pytrace=False)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = harness.launch_browser(playwright)
+            pytest.fail(f"{chromium.NOT_FOUND}; with CI=true browser tests must run", pytrace=False)
+        pytest.skip(chromium.NOT_FOUND)
+    with chromium.launch() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,12 @@
-"""Real-browser test harness: serve a Streamlit script on loopback, drive the system Chromium.
+"""Real-browser test harness: serve a Streamlit script on loopback, read what the browser shows.
 
-No browser is ever downloaded: Playwright launches the Debian Chromium at ``BNVIZ_CHROMIUM`` (default
-``/usr/bin/chromium``). A server started here listens on 127.0.0.1 only and is stopped by its pid.
+The browser is the system Chromium, opened by :func:`bnviz.chromium.launch` (never downloaded). A
+server started here listens on 127.0.0.1 only and is stopped by its pid.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -18,30 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 APP_IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 EXCEPTION = "[data-testid=stException]"
-
-
-def chromium_path() -> str | None:
-    """The system Chromium to drive, or None when this machine has none."""
-    explicit = os.environ.get("BNVIZ_CHROMIUM")
-    if explicit:
-        return explicit if Path(explicit).exists() else None
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 def free_port() -> int:
@@ -152,14 +129,6 @@ class StreamlitServer(Service):
         if self._log is not None:
             self._log.close()
             self._log = None
-
-
-def launch_browser(playwright):
-    """Launch the system Chromium headless with the flags this closed network needs."""
-    path = chromium_path()
-    if path is None:
-        raise RuntimeError("no system Chromium found (apt-get install chromium)")
-    return playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS, headless=True)
 
 
 def wait_for_app(page, timeout: float = 30_000) -> None:

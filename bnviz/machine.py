@@ -1,0 +1,29 @@
+"""The machine a result was measured on, in words: its CPU model and number of logical CPUs.
+
+Figure 1's provenance and the benchmark report both print it, so a number can be read next to the
+hardware that produced it.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+CPUINFO = Path("/proc/cpuinfo")  # Linux; elsewhere the model comes from ``platform``
+
+
+def cpu_model() -> str:
+    """The CPU's model name, e.g. ``"AMD EPYC 7B13"``; ``"unknown CPU"`` when nothing says."""
+    try:
+        for line in CPUINFO.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def describe() -> str:
+    """``"<CPU model>, <n> logical CPUs"``."""
+    return f"{cpu_model()}, {os.cpu_count()} logical CPUs"
