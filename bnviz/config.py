@@ -24,6 +24,10 @@ LR_RANGE = (1e-6, 1e3)  # wide on purpose: a huge LR is how the lab shows diverg
 MAX_DEPTH = 8
 MAX_WIDTH = 1024
 MAX_BATCH = 1000  # the toy sets have 3,000 training points
+# What a shared link may not set: how often a run measures itself is the server's business (one
+# record per step would make every step evaluate 2,000 test examples).
+NOT_FROM_LINKS = frozenset({"record_every", "eval_every"})
+ECHO_CHARS = 40  # a URL value quoted back in a warning is cut to this many characters
 
 
 @dataclass(frozen=True)
@@ -65,12 +69,14 @@ class RunConfig:
     # -- URL round trip --
 
     def to_query_params(self, only_changed: bool = False) -> dict[str, str]:
-        """Every field (or only those that differ from the defaults) as strings, in field order."""
+        """Every field a link may set (or only those that differ from the defaults) as strings, in
+        field order."""
         default = RunConfig()
         return {
             f.name: _format(getattr(self, f.name))
             for f in dataclasses.fields(self)
-            if not only_changed or getattr(self, f.name) != getattr(default, f.name)
+            if f.name not in NOT_FROM_LINKS
+            and (not only_changed or getattr(self, f.name) != getattr(default, f.name))
         }
 
     @classmethod
@@ -81,6 +87,7 @@ class RunConfig:
 
         Values may be strings or lists of strings (the last one wins, like ``st.query_params``).
         Keys in ``ignore`` belong to someone else (e.g. the page's view state) and are skipped.
+        Fields in ``NOT_FROM_LINKS`` keep their defaults. Quoted values are cut to ``ECHO_CHARS``.
         """
         default, hints = cls(), typing.get_type_hints(cls)
         ignored = set(ignore)
@@ -94,20 +101,24 @@ class RunConfig:
                 raw = raw[-1] if raw else ""
             text = str(raw)
             if key not in names:
-                warnings.append(f"Ignored the unknown URL parameter '{key}'.")
+                warnings.append(f"Ignored the unknown URL parameter '{_clip(key)}'.")
+                continue
+            if key in NOT_FROM_LINKS:
+                warnings.append(f"Ignored the URL parameter '{key}': a link cannot set it.")
                 continue
             fallback = _format(getattr(default, key))
             try:
                 value = _parse(hints[key], text)
             except ValueError:
                 warnings.append(
-                    f"URL parameter {key}='{text}' is not a valid {_KIND[hints[key]]}; "
+                    f"URL parameter {key}='{_clip(text)}' is not a valid {_KIND[hints[key]]}; "
                     f"using the default {fallback}."
                 )
                 continue
             if msg := check_field(key, value):
                 warnings.append(
-                    f"URL parameter {key}='{text}': {msg} Using the default {fallback}."
+                    f"URL parameter {key}='{_clip(text)}': {_clip(msg, 200)} Using the default "
+                    f"{fallback}."
                 )
                 continue
             values[key] = value
@@ -141,6 +152,10 @@ def _format(value: object) -> str:
     if isinstance(value, float):
         return repr(value)  # shortest string that parses back to the same float
     return str(value)
+
+
+def _clip(text: str, limit: int = ECHO_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _parse(kind: object, text: str) -> object:

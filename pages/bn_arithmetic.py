@@ -7,9 +7,11 @@ the panels of ``ui.arithmetic_panels``; all arithmetic is in ``bnviz.arith``.
 import streamlit as st
 
 from bnviz.arith import tensor_input as ti
+from bnviz.arith.validate import EPS_MAX
 from ui import arithmetic_panels as panels
 from ui import arithmetic_view as view
 from ui.arithmetic_view import Key
+from ui.text import plain
 
 view.init_state()
 ss = st.session_state
@@ -60,7 +62,9 @@ with settings_col:
         help="train: batch statistics; eval: running statistics",
     )
     eps_col, momentum_col = st.columns(2)
-    eps = eps_col.number_input("ε (eps)", key=Key.EPS, format="%.1e", step=1e-5)
+    eps = eps_col.number_input(
+        "ε (eps)", key=Key.EPS, min_value=0.0, max_value=EPS_MAX, format="%.1e", step=1e-5
+    )
     momentum = momentum_col.number_input(
         "momentum α", key=Key.MOMENTUM, min_value=0.0, max_value=1.0, step=0.05
     )
@@ -68,10 +72,14 @@ with settings_col:
 
 training = ss[Key.MODE] == view.TRAIN
 sheet, error = view.compute(x_cells, gamma_cells, beta_cells, eps, momentum, training)
+for message in ss.pop(view.REFUSED, []):
+    st.warning(plain(message))
 if error:
     mode = view.TRAIN if sheet.inputs.training else view.EVAL
     shown = f"{mode} mode, {sheet.shown.x.shape[0]} × {sheet.shown.x.shape[1]}"
-    st.error(f"{error}  \nThe steps below still show the last valid tensor ({shown}).", icon="⚠️")
+    st.error(
+        f"{plain(error)}  \nThe steps below still show the last valid tensor ({shown}).", icon="⚠️"
+    )
 
 features = sheet.shown.x.shape[1]
 ss[Key.FEATURE] = min(ss[Key.FEATURE], features - 1)

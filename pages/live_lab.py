@@ -10,6 +10,7 @@ from bnviz.train.optim import OPTIMIZERS
 from ui import live_lab_controls as controls
 from ui import live_lab_view as view
 from ui.live_lab_controls import Key
+from ui.text import plain
 
 st.title("Live lab: one network, with and without batch norm")
 st.caption(
@@ -18,7 +19,7 @@ st.caption(
 )
 entry = controls.session()
 for warning in controls.url_warnings():
-    st.warning(warning)
+    st.warning(plain(warning))
 if st.session_state.pop(controls.NOTICE, None) == controls.BUSY:
     st.toast("The server is busy: your run will start when a training slot frees up.")
 

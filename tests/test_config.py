@@ -144,7 +144,23 @@ _valid = st.builds(
 @settings(max_examples=60, deadline=None)
 @given(cfg=_valid)
 def test_round_trip_property(cfg):
-    assert RunConfig.from_query_params(cfg.to_query_params()) == (cfg, [])
+    # A link carries everything but the measuring cadence, which stays the server's default.
+    linked = dataclasses.replace(cfg, record_every=100, eval_every=500)
+    assert RunConfig.from_query_params(cfg.to_query_params()) == (linked, [])
+
+
+def test_a_link_cannot_set_the_measuring_cadence():
+    cfg, warnings = RunConfig.from_query_params({"record_every": "1", "eval_every": "1"})
+    assert (cfg.record_every, cfg.eval_every) == (100, 500)
+    assert len(warnings) == 2 and all("a link cannot set it" in w for w in warnings)
+    assert "record_every" not in RunConfig(record_every=7).to_query_params()
+
+
+def test_echoed_url_values_are_cut():
+    _, (warning,) = RunConfig.from_query_params({"lr": "x" * 5000})
+    assert len(warning) < 200 and "xxx…'" in warning
+    _, (warning,) = RunConfig.from_query_params({"k" * 5000: "1"})
+    assert len(warning) < 100
 
 
 @settings(max_examples=100, deadline=None)

@@ -20,6 +20,7 @@ from bnviz.arith.oracle import MATCH_TOL, max_abs_diff, torch_batchnorm_grads
 from bnviz.arith.worksheet import Worksheet, xhat_moments
 from ui import arithmetic_view as view
 from ui.arithmetic_view import Key
+from ui.text import plain
 
 HIGHLIGHT = "background-color: #ffe08a; font-weight: 600"
 
@@ -120,7 +121,7 @@ def running_panel(j: int) -> None:
         st.button("Reset running stats", key=Key.RESET_RUNNING, on_click=view.reset_running)
     flash = ss.pop(view.FLASH, None)
     if flash:
-        st.warning(flash)
+        st.warning(plain(flash))
 
 
 # ----------------------------------------------------------------------------- backward
@@ -167,7 +168,7 @@ def render_backward(sheet: Worksheet, j: int) -> None:
         grad_y = upstream_gradient(s.x.shape, kind)
         g = batchnorm_backward(s.x, grad_y, s.gamma, s.eps)
     except ValueError as err:
-        st.error(str(err))
+        st.error(plain(err))
         return
     st.latex(BACKWARD_TEX)
     if kind != view.GRAD_EDITED:

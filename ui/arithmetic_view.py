@@ -38,6 +38,7 @@ class Key:
 X_TABLE, GAMMA_CELLS, BETA_CELLS = "bn_x_table", "bn_gamma", "bn_beta"  # the editors' base tables
 RUNNING, TRAIN_STEPS = "bn_running", "bn_train_steps"  # (running_mean, running_var) as lists
 GEN, SEED, SHEET, FLASH = "bn_gen", "bn_seed", "bn_sheet", "bn_flash"
+REFUSED = "bn_refused"  # what arrived from the browser and was refused, for the page to say
 GRAD_SEED, GRAD_TABLE = "bn_grad_seed", "bn_grad_table"  # the backward panel's gradient
 
 # Option labels.
@@ -72,6 +73,11 @@ def init_state() -> None:
     ss.setdefault(GEN, 0)
     ss.setdefault(SEED, 0)
     ss.setdefault(TRAIN_STEPS, 0)
+
+
+def refused(message: str) -> None:
+    """Remember a refused input's sentence; the page shows it (escaped) once."""
+    st.session_state.setdefault(REFUSED, []).append(message)
 
 
 def _initial_running(features: int) -> tuple[list[float], list[float]]:
@@ -187,30 +193,46 @@ def text_columns(features: int) -> dict:
     return {c: st.column_config.TextColumn(c, width="small") for c in ti.feature_labels(features)}
 
 
+def _editor(frame: pd.DataFrame, prefix: str, **kw) -> pd.DataFrame:
+    """``st.data_editor`` of text cells, guarded: an edit state that does not fit the table (rows
+    added to or deleted from a fixed table, cells out of range; only a crafted message sends one)
+    can make the editor itself raise. Then the editors start again from the stored tables."""
+    features = frame.shape[1]
+    try:
+        return st.data_editor(
+            frame,
+            key=_editor_key(prefix),
+            num_rows="fixed",
+            column_config=text_columns(features),
+            disabled=["_index"],
+            **kw,
+        )
+    except (IndexError, KeyError, ValueError, TypeError):
+        refused(
+            "An edit arrived that does not fit the table; the tables were reset to their last state."
+        )
+        st.session_state[GEN] += 1
+        return st.data_editor(
+            frame,
+            key=_editor_key(prefix),
+            num_rows="fixed",
+            column_config=text_columns(features),
+            disabled=["_index"],
+            **kw,
+        )
+
+
 def tensor_editor() -> list[list]:
     """The batch as an editable table of text cells; returns the cells as edited."""
     rows = st.session_state[X_TABLE]
-    edited = st.data_editor(
-        text_frame(rows, ti.example_labels(len(rows))),
-        key=_editor_key(Key.X_EDITOR),
-        num_rows="fixed",
-        column_config=text_columns(len(rows[0])),
-        disabled=["_index"],
-        height="auto",
-    )
+    edited = _editor(text_frame(rows, ti.example_labels(len(rows))), Key.X_EDITOR, height="auto")
     return cells_of(edited)
 
 
 def affine_editor() -> tuple[list, list]:
     ss = st.session_state
-    edited = st.data_editor(
-        text_frame([ss[GAMMA_CELLS], ss[BETA_CELLS]], ["γ (gamma)", "β (beta)"]),
-        key=_editor_key(Key.AFFINE_EDITOR),
-        num_rows="fixed",
-        column_config=text_columns(len(ss[GAMMA_CELLS])),
-        disabled=["_index"],
-    )
-    gamma, beta = cells_of(edited)
+    frame = text_frame([ss[GAMMA_CELLS], ss[BETA_CELLS]], ["γ (gamma)", "β (beta)"])
+    gamma, beta = cells_of(_editor(frame, Key.AFFINE_EDITOR))
     return gamma, beta
 
 
@@ -224,6 +246,7 @@ def compute(
     ss = st.session_state
     rm, rv = running_stats()
     try:
+        ti.check_shape(x_cells, gamma_cells, beta_cells, table_shape())
         inputs = inputs_from_tables(
             x_cells, gamma_cells, beta_cells, eps, momentum, rm, rv, training
         )

@@ -17,6 +17,7 @@ from bnviz.train.experiment import configure_torch_threads
 from bnviz.train.runner import Runner
 from bnviz.train.sessions import SessionRun
 from ui.session_runs import registry, session_id, session_run
+from ui.text import plain
 
 
 class Key:
@@ -174,7 +175,7 @@ def network_changes(entry: SessionRun) -> None:
     """Apply changed network settings: at once on a fresh run, after a confirmation otherwise."""
     pending, cfg = pending_config(), current_config()
     if isinstance(pending, str):
-        st.sidebar.error(pending)
+        st.sidebar.error(plain(pending))
         return
     if dataclasses.replace(pending, lr=cfg.lr) == cfg:
         return

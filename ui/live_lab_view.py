@@ -15,6 +15,7 @@ from bnviz.train.sessions import SessionRun
 from ui.chart_bridge import live_chart
 from ui.live_lab_controls import ALL_UNITS, ONE_UNIT, SIDE_BY_SIDE, Key
 from ui.session_runs import registry, session_id
+from ui.text import plain
 
 REFRESH_S = 0.5  # 2 Hz: smooth on a projector, cheap for the server
 WAITING_REFRESH_S = 1.0  # a run waiting for a free slot polls for it
@@ -147,4 +148,4 @@ def _status(entry: SessionRun, snap, reg) -> None:
                 "as soon as one frees up — or press **Step** to advance it by hand."
             )
         if error is not None:
-            st.error(f"Training stopped: {error}. Press Reset to start again.")
+            st.error(f"Training stopped: {plain(error)}. Press Reset to start again.")

@@ -67,7 +67,7 @@ def batchnorm_backward(
         # The second term is 0 in exact arithmetic (deviations sum to 0); kept as in the paper.
         dmean = (dx_hat * -1.0 / f.std).sum(axis=0) + dvar * (-2.0 * centered).sum(axis=0) / m
         dx = dx_hat / f.std + dvar * 2.0 * centered / m + dmean / m
-        require_finite(x, gradient=dx)
+        require_finite(x, dbeta=dbeta, dgamma=dgamma, dx_hat=dx_hat, dvar=dvar, dmean=dmean, dx=dx)
     for a in (grad_y, dbeta, dgamma, dx_hat, dvar, dmean, dx):
         a.setflags(write=False)
     return BatchNormGrads(grad_y, dbeta, dgamma, dx_hat, dvar, dmean, dx)

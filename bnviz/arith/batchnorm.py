@@ -103,7 +103,7 @@ def batchnorm_steps(
         var_unbiased = train.var * (m / (m - 1))
         new_mean = (1 - momentum) * running_mean_before + momentum * train.mean
         new_var = (1 - momentum) * running_var_before + momentum * var_unbiased
-        require_finite(x, running_var=new_var)
+        require_finite(x, var_unbiased=var_unbiased, running_mean=new_mean, running_var=new_var)
     y_eval = batchnorm_eval_steps(x, gamma, beta, eps, new_mean, new_var).y
     extra = readonly(
         var_unbiased=var_unbiased,

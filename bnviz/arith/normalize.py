@@ -63,7 +63,8 @@ def normalize(
         x_hat = centered / np.expand_dims(std, axis)
         scaled = gamma * x_hat  # gamma broadcasts over rows: one per feature
         y = scaled + beta
-        require_finite(x, output=y)
+        # Every intermediate the stepper shows, not only the output.
+        require_finite(x, deviation=centered, divisor=std, x_hat=x_hat, scaled=scaled, output=y)
     arrays = readonly(
         x=x, gamma=gamma, beta=beta, mean=mean, var=var, std=std, x_hat=x_hat, scaled=scaled, y=y
     )

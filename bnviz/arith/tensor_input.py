@@ -90,6 +90,25 @@ def parse_number(cell: object, where: str) -> float:
     return value
 
 
+def check_shape(
+    rows: Sequence[Sequence[object]],
+    gamma: Sequence[object],
+    beta: Sequence[object],
+    expected: tuple[int, int],
+) -> None:
+    """The tables a page received have the shape it drew (``expected`` = (batch, features), within
+    ``MAX_BATCH`` x ``MAX_FEATURES``): a browser can send anything, so the server checks."""
+    batch, features = expected
+    shape = (len(rows), max((len(r) for r in rows), default=0))
+    within = 1 <= shape[0] <= MAX_BATCH and 1 <= shape[1] <= MAX_FEATURES
+    if not within or shape != expected or len(gamma) != features or len(beta) != features:
+        raise ValueError(
+            f"The tables arrived as {shape[0]} × {shape[1]} (γ {len(gamma)}, β {len(beta)}), but "
+            f"the page holds {batch} × {features}, at most {MAX_BATCH} × {MAX_FEATURES}: use the "
+            "add/remove buttons to change the shape."
+        )
+
+
 def parse_tensor(rows: Sequence[Sequence[object]]) -> np.ndarray:
     """Table of cells -> float64 array (batch, features); ValueError with a fix otherwise."""
     if isinstance(rows, np.ndarray):

@@ -14,6 +14,8 @@ import numpy as np
 
 from bnviz.arith.tensor_input import parse_tensor
 
+EPS_MAX = 1.0  # eps only guards the division; beyond 1 it would swamp a unit-scale variance
+
 
 def validate_batch(x: object, *, min_batch: int = 1) -> np.ndarray:
     """x -> float64 copy (batch, features); ValueError saying what to fix otherwise."""
@@ -78,12 +80,18 @@ def _number(value: object, message: str) -> float:
 
 
 def validate_eps(eps: object) -> float:
-    """eps must be a finite number > 0: it is what keeps a constant column from dividing by 0."""
+    """eps must lie in (0, ``EPS_MAX``]: it keeps a constant column from dividing by 0, and no more."""
     eps = _number(eps, "eps must be a number greater than 0, e.g. 1e-5.")
     if not math.isfinite(eps) or eps <= 0:
         raise ValueError(
             f"eps is {eps}, but it must be greater than 0 (e.g. 1e-5): it keeps the division "
             "sqrt(var + eps) away from zero when a feature's variance is 0."
+        )
+    if eps > EPS_MAX:
+        raise ValueError(
+            f"eps is {eps:g}, but it must be at most {EPS_MAX:g}: it only guards the division "
+            "sqrt(var + eps), and a large eps would drown the variance it divides by "
+            "(torch's default is 1e-5)."
         )
     return eps
 

@@ -189,3 +189,17 @@ def test_eval_mode_accepts_a_batch_of_one():
 def test_huge_values_whose_variance_fits_are_fine():
     s = batchnorm_steps([[1e150], [-1e150]])
     np.testing.assert_allclose(s.y[:, 0], [1.0, -1.0])
+
+
+def test_eps_above_one_is_refused_with_the_range():
+    with pytest.raises(ValueError, match="at most 1"):
+        batchnorm_steps([[1.0], [2.0]], eps=2.0)
+    batchnorm_steps([[1.0], [2.0]], eps=1.0)  # the bound itself is fine
+
+
+def test_every_intermediate_is_checked_not_only_the_output():
+    # One outlier among 100 gives x_hat ≈ 9.95, which fits; gamma * x_hat overflows. The message
+    # names the step that broke.
+    x = [[0.0]] * 99 + [[1.0]]
+    with pytest.raises(ValueError, match="scaled overflows"):
+        batchnorm_steps(x, gamma=[1e308])

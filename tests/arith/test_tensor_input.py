@@ -82,3 +82,18 @@ def test_apply_edits_overlays_the_editor_state():
     out = ti.apply_edits(rows, edited, ["feature 1", "feature 2"])
     assert out == [[None, "2"], ["3", "9"]]
     assert rows == [["1", "2"], ["3", "4"]]
+
+
+def test_check_shape_refuses_tables_that_are_not_the_pages():
+    from bnviz.arith.tensor_input import MAX_BATCH, check_shape
+
+    table = [["1", "2"], ["3", "4"], ["5", "6"]]
+    check_shape(table, ["1", "1"], ["0", "0"], (3, 2))  # as drawn: fine
+    for rows, gamma, expected in [
+        (table + [["7", "8"]], ["1", "1"], (3, 2)),  # a row more than the page drew
+        (table, ["1"], (3, 2)),  # gamma too short
+        ([["1", "2"]] * (MAX_BATCH + 1), ["1", "1"], (MAX_BATCH + 1, 2)),  # past the limit
+        ([], [], (0, 0)),
+    ]:
+        with pytest.raises(ValueError, match="add/remove buttons"):
+            check_shape(rows, gamma, gamma, expected)

@@ -8,7 +8,7 @@ import time
 from tests.e2e import harness
 
 # A small, fast run keeps these tests light on the shared 2 cores; the page is the same.
-SMALL = "live-lab?dataset=moons&hidden=16,16&record_every=5&eval_every=50"
+SMALL = "live-lab?dataset=moons&hidden=16,16"
 STATUS = ".st-key-lab_status"
 
 
@@ -161,3 +161,11 @@ def test_closing_the_tab_stops_its_run(browser, app_url):
     finally:
         watcher_ctx.close()
         lab_ctx.close()
+
+
+def test_a_link_in_a_url_value_shows_as_text_not_as_a_link(open_app):
+    page = open_app("live-lab?dataset=moons&lr=[Session expired - sign in](https://example.org)")
+    alert = page.locator("[data-testid=stAlertContentWarning]").first
+    alert.wait_for()
+    assert "[Session expired - sign in](https://ex" in alert.inner_text()  # the typed text...
+    assert alert.locator("a").count() == 0  # ...and no link on the course's domain
