@@ -24,6 +24,13 @@ LR_RANGE = (1e-6, 1e3)  # wide on purpose: a huge LR is how the lab shows diverg
 MAX_DEPTH = 8
 MAX_WIDTH = 1024
 MAX_BATCH = 1000  # the toy sets have 3,000 training points
+# The run-size budget: what one run may cost a server that many students share. A network's size is
+# counted as if its input were MAX_INPUT_DIM wide with MAX_CLASSES outputs (MNIST's, the largest of
+# the registered datasets), so the budget never depends on loading data. The paper's net is ~99,600
+# parameters and ~6 million parameter-examples per step: well inside both limits.
+MAX_INPUT_DIM, MAX_CLASSES = 784, 10
+MAX_PARAMETERS = 2_000_000  # per network: W, grad and Adam's two moments, x 2 twins, ~64 MB
+MAX_WORK = 100_000_000  # parameters x batch size: the multiply-adds of one forward pass
 # What a shared link may not set: how often a run measures itself is the server's business (one
 # record per step would make every step evaluate 2,000 test examples).
 NOT_FROM_LINKS = frozenset({"record_every", "eval_every"})
@@ -65,6 +72,8 @@ class RunConfig:
         errors = [msg for msg in errors if msg]
         if errors:
             raise ValueError(" ".join(errors))
+        if msg := check_size(self.hidden, self.batch_size):
+            raise ValueError(msg)
 
     # -- URL round trip --
 
@@ -122,6 +131,11 @@ class RunConfig:
                 )
                 continue
             values[key] = value
+        hidden = values.get("hidden", default.hidden)
+        if msg := check_size(hidden, values.get("batch_size", default.batch_size)):
+            values.pop("hidden", None)
+            values.pop("batch_size", None)
+            warnings.append(f"{msg} Using the default network and batch size.")
         return dataclasses.replace(default, **values), warnings
 
     # -- for people --
@@ -235,6 +249,28 @@ _CHECKS: dict[str, Callable[[object], str | None]] = {
     "record_every": _number("record_every", 1, 10_000, integer=True),
     "eval_every": _number("eval_every", 1, 100_000, integer=True),
 }
+
+
+def parameters(hidden: tuple[int, ...]) -> int:
+    """Weights and biases of a network with these hidden widths, on the largest registered input."""
+    dims = [MAX_INPUT_DIM, *hidden, MAX_CLASSES]
+    return sum(d_in * d_out + d_out for d_in, d_out in zip(dims[:-1], dims[1:], strict=False))
+
+
+def check_size(hidden: tuple[int, ...], batch_size: int) -> str | None:
+    """Why a run of this size does not fit the server's budget (a sentence), or None if it does."""
+    n = parameters(hidden)
+    if n > MAX_PARAMETERS:
+        return (
+            f"This network has {n:,} parameters; the server allows {MAX_PARAMETERS:,} per network "
+            "so that a class can train at once: use fewer or narrower layers."
+        )
+    if n * batch_size > MAX_WORK:
+        return (
+            f"{n:,} parameters × batch {batch_size:,} is {n * batch_size:,} per step; the server "
+            f"allows {MAX_WORK:,}: use a smaller batch or network."
+        )
+    return None
 
 
 def check_field(name: str, value: object) -> str | None:

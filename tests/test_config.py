@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bnviz.config import LR_RANGE, RunConfig, check_lr
+from bnviz.config import (
+    LR_RANGE,
+    MAX_PARAMETERS,
+    MAX_WORK,
+    RunConfig,
+    check_lr,
+    check_size,
+    parameters,
+)
 from bnviz.data import DATASETS
 from bnviz.train.activations import ACTIVATIONS
 from bnviz.train.inits import INITS
@@ -123,21 +131,26 @@ def test_lists_take_the_last_value_and_ignored_keys_are_silent():
     assert cfg.lr == 0.2 and warnings == []
 
 
-_valid = st.builds(
-    RunConfig,
-    dataset=st.sampled_from(list(DATASETS)),
-    hidden=st.lists(st.integers(1, 1024), min_size=1, max_size=8).map(tuple),
-    activation=st.sampled_from(sorted(ACTIVATIONS)),
-    init=st.sampled_from(sorted(INITS)),
-    init_std=st.floats(1e-4, 10.0),
-    optimizer=st.sampled_from(sorted(OPTIMIZERS)),
-    lr=st.floats(*LR_RANGE),
-    batch_size=st.integers(2, 1000),
-    seed=st.integers(0, 2**31 - 1),
-    bn_momentum=st.floats(1e-3, 1.0),
-    bn_eps=st.floats(1e-8, 1.0),
-    record_every=st.integers(1, 10_000),
-    eval_every=st.integers(1, 100_000),
+_size = st.tuples(
+    st.lists(st.integers(1, 1024), min_size=1, max_size=8).map(tuple), st.integers(2, 1000)
+).filter(lambda size: check_size(*size) is None)  # within the server's run-size budget
+_valid = _size.flatmap(
+    lambda size: st.builds(
+        RunConfig,
+        dataset=st.sampled_from(list(DATASETS)),
+        hidden=st.just(size[0]),
+        activation=st.sampled_from(sorted(ACTIVATIONS)),
+        init=st.sampled_from(sorted(INITS)),
+        init_std=st.floats(1e-4, 10.0),
+        optimizer=st.sampled_from(sorted(OPTIMIZERS)),
+        lr=st.floats(*LR_RANGE),
+        batch_size=st.just(size[1]),
+        seed=st.integers(0, 2**31 - 1),
+        bn_momentum=st.floats(1e-3, 1.0),
+        bn_eps=st.floats(1e-8, 1.0),
+        record_every=st.integers(1, 10_000),
+        eval_every=st.integers(1, 100_000),
+    )
 )
 
 
@@ -175,3 +188,32 @@ def test_arbitrary_params_never_raise(params):
     cfg, warnings = RunConfig.from_query_params(params)
     assert isinstance(cfg, RunConfig)
     assert len(warnings) <= len(params)
+
+
+def test_parameters_count_weights_and_biases_on_the_largest_input():
+    assert parameters((100, 100, 100)) == 784 * 100 + 100 + 2 * (100 * 100 + 100) + 100 * 10 + 10
+    from bnviz.data import load_dataset
+    from bnviz.train.model import build_twins
+
+    net = build_twins([784, 100, 100, 100, 10], "sigmoid", "gaussian", 0.05, 0)["plain"]
+    assert parameters((100, 100, 100)) == sum(p.numel() for p in net.parameters())
+    mnist = load_dataset("mnist")  # the largest registered input, as the budget assumes
+    assert (mnist.input_dim, mnist.n_classes) == (784, 10)
+
+
+def test_the_run_size_budget_refuses_big_runs_with_a_reason():
+    assert check_size(RunConfig().hidden, RunConfig().batch_size) is None  # the paper's net fits
+    too_wide = check_size((1024,) * 8, 60)
+    assert "8,161,290 parameters" in too_wide and f"{MAX_PARAMETERS:,}" in too_wide
+    too_much = check_size((1024, 512), 1000)
+    assert too_much and "batch 1,000" in too_much and f"{MAX_WORK:,}" in too_much
+    with pytest.raises(ValueError, match="parameters"):
+        RunConfig(hidden=(1024,) * 8)
+
+
+def test_an_oversized_link_falls_back_to_the_default_network_with_a_warning():
+    params = {"hidden": ",".join(["1024"] * 8), "batch_size": "1000", "optimizer": "adam"}
+    cfg, warnings = RunConfig.from_query_params(params)
+    assert cfg.hidden == RunConfig().hidden and cfg.batch_size == RunConfig().batch_size
+    assert cfg.optimizer == "adam"  # what fits is kept
+    assert len(warnings) == 1 and "Using the default network" in warnings[0]

@@ -228,3 +228,31 @@ def test_test_time_view_adds_the_inference_series_and_says_what_it_is():
     assert not at.exception
     assert any("inference mode" in c.value and "test time" in c.value for c in at.caption)
     assert any("This run, step 0 → 10" in c.value for c in at.caption)
+
+
+def test_the_oversized_link_is_refused_and_costs_little_memory():
+    from pathlib import Path
+
+    def rss_mb() -> float:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 2**20
+
+    run()  # warm: MNIST, torch, the page's modules
+    before = rss_mb()
+    hidden = ",".join(["1024"] * 8)
+    at = run({"hidden": hidden, "batch_size": "1000", "optimizer": "adam"})
+    assert not at.exception
+    assert any("parameters" in shown(w.value) for w in at.warning)
+    assert at.session_state["lab_cfg"].hidden == (100, 100, 100)  # the default network instead
+    at.button(key="lab_step").click().run()
+    assert not at.exception
+    assert rss_mb() - before < 50, f"grew {rss_mb() - before:.0f} MB"
+
+
+def test_a_network_too_big_for_the_server_keeps_the_current_run():
+    at = run({"dataset": "moons"})
+    at.slider(key="cfg_depth").set_value(8).run()  # 8 x 100 fits: a fresh run starts at once
+    assert at.session_state["lab_cfg"].hidden == (100,) * 8
+    at.number_input(key="cfg_width").set_value(1000).run()  # 8 x 1000 does not
+    assert not at.exception
+    assert any("parameters" in shown(e.value) for e in at.sidebar.error)
+    assert at.session_state["lab_cfg"].hidden == (100,) * 8  # the last valid network runs on
