@@ -113,9 +113,10 @@ def set_playing(play: bool) -> None:
 
 
 def step_once(n: int = 10) -> None:
+    """Step ×10 takes a training slot while it steps: a full server says so instead."""
     entry = _entry()
-    if entry is not None and not entry.training:
-        entry.runner.step(n, wait=True)
+    if entry is not None and not entry.training and not registry().step(session_id(), n):
+        st.session_state[NOTICE] = BUSY
 
 
 def reset_run() -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
+from streamlit import config
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from bnviz.train.sessions import SessionRegistry, SessionRun
@@ -21,7 +22,8 @@ from bnviz.train.sessions import SessionRegistry, SessionRun
 @st.cache_resource(show_spinner=False)
 def registry() -> SessionRegistry:
     """The process-wide registry (its knobs come from BNVIZ_* environment variables)."""
-    reg = SessionRegistry.from_env()
+    # A run outlives a dropped connection for at least as long as Streamlit keeps its session.
+    reg = SessionRegistry.from_env(float(config.get_option("server.disconnectedSessionTTL")))
     reg.start_monitor()
     return reg
 

@@ -64,9 +64,10 @@ class Runner:
 
     @property
     def is_running(self) -> bool:
-        """True while training continuously (not paused, not stopped, no error)."""
+        """True while training continuously (not paused, not stopped, no error, something left
+        to train: a run whose every variant diverged is not running)."""
         with self._cond:
-            return self._state == "running" and self.error is None
+            return self._state == "running" and self.error is None and not self.exp.all_diverged
 
     @property
     def is_paused(self) -> bool:

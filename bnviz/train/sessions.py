@@ -27,7 +27,9 @@ from typing import Protocol
 
 DEFAULT_MAX_TRAINING = 4  # concurrent training runs: ~2 per core keeps each live page above 2 Hz
 DEFAULT_IDLE_PAUSE_S = 30.0  # background tabs poll about once a minute; 30 s catches them
-DEFAULT_RELEASE_GRACE_S = 10.0  # long enough for a websocket reconnect, short enough to free CPU
+# Streamlit keeps a disconnected session for its reconnect window (server.disconnectedSessionTTL,
+# 120 s by default); a run must live at least as long, or a Wi-Fi drop would cost the lecturer it.
+DEFAULT_RELEASE_GRACE_S = 120.0
 SWEEP_EVERY_S = 1.0
 
 
@@ -68,6 +70,7 @@ class SessionRun:
     last_poll: float
     wants_to_train: bool = False
     training: bool = False
+    stepping: bool = False  # taking a few steps by hand: holds a slot meanwhile
     released_at: float | None = None
 
 
@@ -93,31 +96,44 @@ class SessionRegistry:
         self._stop_monitor = threading.Event()
 
     @classmethod
-    def from_env(cls) -> SessionRegistry:
+    def from_env(cls, min_release_grace_s: float = 0.0) -> SessionRegistry:
         """Read the course-site knobs ``BNVIZ_MAX_TRAINING_RUNS``, ``BNVIZ_IDLE_PAUSE_SECONDS`` and
-        ``BNVIZ_RELEASE_GRACE_SECONDS`` (documented in the README)."""
+        ``BNVIZ_RELEASE_GRACE_SECONDS`` (documented in the README). The grace is at least
+        ``min_release_grace_s`` (the web server's reconnect window)."""
+        grace = _env_number("BNVIZ_RELEASE_GRACE_SECONDS", DEFAULT_RELEASE_GRACE_S, 0.0)
         return cls(
             max_training=int(_env_number("BNVIZ_MAX_TRAINING_RUNS", DEFAULT_MAX_TRAINING, 1)),
             idle_pause_s=_env_number("BNVIZ_IDLE_PAUSE_SECONDS", DEFAULT_IDLE_PAUSE_S, 1.0),
-            release_grace_s=_env_number(
-                "BNVIZ_RELEASE_GRACE_SECONDS", DEFAULT_RELEASE_GRACE_S, 0.0
-            ),
+            release_grace_s=max(grace, min_release_grace_s),
         )
 
     # -- lookup ------------------------------------------------------------------------------------
     def get_or_create(self, session_id: str, make_runner: Callable[[], Trainable]) -> SessionRun:
-        """The session's run; a released session that comes back within the grace period is revived."""
+        """The session's run; a released session that comes back within the grace period is revived.
+        ``make_runner`` runs outside the registry's lock: building a model must not hold up every
+        other session."""
         with self._lock:
-            entry = self._sessions.get(session_id)
-            if entry is None:
-                entry = SessionRun(session_id, make_runner(), last_poll=self._clock())
-                self._sessions[session_id] = entry
-            elif entry.released_at is not None:
-                entry.released_at = None
-                entry.last_poll = self._clock()
-                if entry.wants_to_train:
-                    self._try_train(entry)
+            entry = self._revive(session_id)
+        if entry is not None:
             return entry
+        runner = make_runner()
+        with self._lock:
+            entry = self._revive(session_id)  # the same session may have raced us here
+            if entry is None:
+                entry = SessionRun(session_id, runner, last_poll=self._clock())
+                self._sessions[session_id] = entry
+                return entry
+        runner.stop()  # lost the race: the other runner stays
+        return entry
+
+    def _revive(self, session_id: str) -> SessionRun | None:
+        entry = self._sessions.get(session_id)
+        if entry is not None and entry.released_at is not None:
+            entry.released_at = None
+            entry.last_poll = self._clock()
+            if entry.wants_to_train:
+                self._try_train(entry)
+        return entry
 
     def get(self, session_id: str) -> SessionRun | None:
         with self._lock:
@@ -135,8 +151,9 @@ class SessionRegistry:
 
     @property
     def training_count(self) -> int:
+        """Slots in use: runs training, and runs taking steps by hand."""
         with self._lock:
-            return sum(entry.training for entry in self._sessions.values())
+            return sum(e.training or e.stepping for e in self._sessions.values())
 
     @property
     def session_count(self) -> int:
@@ -151,6 +168,22 @@ class SessionRegistry:
             entry.wants_to_train = True
             entry.last_poll = self._clock()
             return self._try_train(entry)
+
+    def step(self, session_id: str, n: int) -> bool:
+        """Take ``n`` steps of a paused run by hand, holding a slot meanwhile. False (nothing done)
+        when every slot is taken or the run is training."""
+        with self._lock:
+            entry = self._sessions[session_id]
+            if entry.training or entry.stepping or self.training_count >= self.max_training:
+                return False
+            entry.stepping = True
+            entry.last_poll = self._clock()
+        try:
+            entry.runner.step(n, wait=True)
+        finally:
+            with self._lock:
+                entry.stepping = False
+        return True
 
     def pause(self, session_id: str) -> None:
         with self._lock:
@@ -170,7 +203,10 @@ class SessionRegistry:
             return entry
 
     def release(self, session_id: str) -> None:
-        """The browser session ended (tab closed or connection lost): pause now, stop after the grace."""
+        """The browser session ended (tab closed or connection lost): pause now, stop after the grace.
+
+        Called on the web server's event loop, so nothing here waits: stopping (which joins a
+        thread) happens in a sweep, at once in a thread of its own when there is no grace."""
         with self._lock:
             entry = self._sessions.get(session_id)
             if entry is None:
@@ -178,11 +214,13 @@ class SessionRegistry:
             self._park(entry)
             entry.released_at = self._clock()
         if self.release_grace_s <= 0:
-            self.sweep()
+            threading.Thread(target=self.sweep, name="bnviz-release", daemon=True).start()
 
     # -- housekeeping ---------------------------------------------------------------------------------
     def sweep(self) -> None:
-        """Pause idle sessions, stop released ones past their grace. Called by the monitor thread."""
+        """Pause idle sessions, stop released ones past their grace, and take the slot back from a
+        run that stopped training by itself (finished, diverged, failed). Called by the monitor
+        thread."""
         now = self._clock()
         to_stop = []
         with self._lock:
@@ -191,6 +229,9 @@ class SessionRegistry:
                     if now - entry.released_at >= self.release_grace_s:
                         del self._sessions[sid]
                         to_stop.append(entry.runner)
+                elif entry.training and not entry.runner.is_running:
+                    self._park(entry)  # done: the slot goes back, and a poll does not restart it
+                    entry.wants_to_train = False
                 elif entry.training and now - entry.last_poll >= self.idle_pause_s:
                     self._park(entry)  # still wants to train: its next poll resumes it
         for runner in to_stop:  # outside the lock: stop() joins a thread

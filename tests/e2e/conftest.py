@@ -46,7 +46,9 @@ def app_url():
         harness.wait_for_health(external.rstrip("/"))
         yield external.rstrip("/")
         return
-    with harness.StreamlitServer("app.py") as server:
+    # A short reconnect window, so the tab-close test sees a released run stopped within a minute.
+    quick = {"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": "10", "BNVIZ_RELEASE_GRACE_SECONDS": "5"}
+    with harness.StreamlitServer("app.py", env=quick) as server:
         yield server.url
 
 

@@ -176,8 +176,10 @@ def test_speed_cap_takes_small_chunks_and_records_them(runner):
     _until(lambda: len(sizes) >= 3)
     runner.pause(wait=True)
     assert max(sizes) == 1  # 20 steps/s * 50 ms per chunk -> one step at a time
+    # Records come by time at this speed (at least 4 a second), so which steps they land on
+    # depends on the machine's load; all of them are steps that were taken, in order.
     steps = runner.snapshot().twins["plain"].layers[0].steps
-    assert steps[-1] == runner.exp.step_count or steps[-1] % SMALL.record_every == 0
+    assert steps[0] == 0 and (np.diff(steps) > 0).all() and steps[-1] <= runner.exp.step_count
     runner.set_speed(None)
     assert runner.steps_per_second is None
     with pytest.raises(ValueError, match="positive"):

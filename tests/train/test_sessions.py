@@ -1,5 +1,8 @@
 """SessionRegistry: the server-wide cap, idle pause, release on tab close, revival on reconnect."""
 
+import threading
+import time
+
 import pytest
 
 from bnviz.train.sessions import SessionRegistry
@@ -25,6 +28,13 @@ class FakeRunner:
     @property
     def is_running(self):
         return self.state == "running"
+
+
+def _until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.01)
 
 
 class Clock:
@@ -111,12 +121,16 @@ def test_release_pauses_at_once_and_stops_after_grace(clock):
     assert reg.get("a") is None and lab.runner.state == "stopped"
 
 
-def test_release_with_zero_grace_stops_immediately(clock):
+def test_release_with_zero_grace_stops_at_once_without_waiting_in_the_caller(clock):
     reg = make_registry(clock, release_grace_s=0)
     lab = reg.get_or_create("a", FakeRunner)
     reg.play("a")
-    reg.release("a")
-    assert reg.get("a") is None and lab.runner.state == "stopped"
+    gate = threading.Event()
+    lab.runner.stop = lambda: (gate.wait(5), lab.runner.calls.append("stop"))  # a slow join
+    reg.release("a")  # returns before the stop finishes: it runs on the server's event loop
+    assert "stop" not in lab.runner.calls and lab.runner.state == "paused"
+    gate.set()
+    _until(lambda: "stop" in lab.runner.calls and reg.get("a") is None)
 
 
 def test_reconnect_within_grace_revives_the_same_run(clock):
@@ -151,6 +165,10 @@ def test_from_env_reads_knobs_and_ignores_garbage(monkeypatch):
     assert reg.max_training == 7
     assert reg.idle_pause_s == 30.0
     assert reg.release_grace_s == 0.0
+    # never shorter than the web server's reconnect window
+    assert SessionRegistry.from_env(min_release_grace_s=120).release_grace_s == 120
+    monkeypatch.delenv("BNVIZ_RELEASE_GRACE_SECONDS")
+    assert SessionRegistry.from_env().release_grace_s == 120.0  # Streamlit's default window
 
 
 def test_monitor_thread_sweeps(clock):
@@ -169,3 +187,60 @@ def test_monitor_thread_sweeps(clock):
     finally:
         reg.shutdown()
     assert lab.runner.state == "stopped"
+
+
+def test_a_runner_is_built_outside_the_registrys_lock(clock):
+    reg = make_registry(clock)
+    reg.get_or_create("other", FakeRunner)
+    seen = []
+
+    def slow_build():
+        # Another session asks the registry something while this model is being built.
+        t = threading.Thread(target=lambda: seen.append(reg.session_count))
+        t.start()
+        t.join(2)
+        assert not t.is_alive(), "the registry was locked while a model was being built"
+        return FakeRunner()
+
+    reg.get_or_create("a", slow_build)
+    assert seen == [1] and reg.session_count == 2
+
+
+def test_two_first_calls_of_one_session_keep_one_runner(clock):
+    reg = make_registry(clock)
+    made = []
+
+    def build():
+        runner = FakeRunner()
+        made.append(runner)
+        if len(made) == 1:  # the same session's second request arrives mid-build
+            reg.get_or_create("a", build)
+        return runner
+
+    entry = reg.get_or_create("a", build)
+    assert entry.runner is made[1] and made[0].state == "stopped"  # the loser is stopped
+
+
+def test_step_by_hand_takes_a_slot_and_is_refused_when_the_server_is_full(clock):
+    reg = make_registry(clock, max_training=1)
+    a = reg.get_or_create("a", FakeRunner)
+    reg.get_or_create("b", FakeRunner)
+    during = []
+    a.runner.step = lambda n, wait: during.append((n, reg.training_count))
+    assert reg.step("a", 10) and during == [(10, 1)]  # a slot held while stepping
+    assert reg.training_count == 0
+    reg.play("b")
+    assert reg.step("a", 10) is False and len(during) == 1  # full: nothing stepped
+
+
+def test_a_run_that_stopped_by_itself_gives_its_slot_back(clock):
+    reg = make_registry(clock, max_training=1)
+    a = reg.get_or_create("a", FakeRunner)
+    reg.get_or_create("b", FakeRunner)
+    reg.play("a")
+    a.runner.state = "finished"  # e.g. every variant diverged, or a job finished
+    assert reg.play("b") is False
+    reg.sweep()
+    assert not a.training and not a.wants_to_train  # a poll will not restart it
+    reg.touch("a")
+    assert not a.training and reg.play("b") is True
