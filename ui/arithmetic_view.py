@@ -197,29 +197,19 @@ def _editor(frame: pd.DataFrame, prefix: str, **kw) -> pd.DataFrame:
     """``st.data_editor`` of text cells, guarded: an edit state that does not fit the table (rows
     added to or deleted from a fixed table, cells out of range; only a crafted message sends one)
     can make the editor itself raise. Then the editors start again from the stored tables."""
-    features = frame.shape[1]
+    kw |= {
+        "num_rows": "fixed",
+        "column_config": text_columns(frame.shape[1]),
+        "disabled": ["_index"],
+    }
     try:
-        return st.data_editor(
-            frame,
-            key=_editor_key(prefix),
-            num_rows="fixed",
-            column_config=text_columns(features),
-            disabled=["_index"],
-            **kw,
-        )
+        return st.data_editor(frame, key=_editor_key(prefix), **kw)
     except (IndexError, KeyError, ValueError, TypeError):
         refused(
             "An edit arrived that does not fit the table; the tables were reset to their last state."
         )
         st.session_state[GEN] += 1
-        return st.data_editor(
-            frame,
-            key=_editor_key(prefix),
-            num_rows="fixed",
-            column_config=text_columns(features),
-            disabled=["_index"],
-            **kw,
-        )
+        return st.data_editor(frame, key=_editor_key(prefix), **kw)
 
 
 def tensor_editor() -> list[list]:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from bnviz.train.snapshot import LayerSnapshot, TwinSnapshot, frozen
+from bnviz.train.snapshot import PERCENTILE_SERIES, LayerSnapshot, TwinSnapshot, frozen
 
 MAX_POINTS = 500  # records per scalar / percentile series: more than a chart's width in pixels
 MAX_HISTOGRAMS = 200  # histograms per layer: 200 columns of a step x value heatmap
@@ -103,18 +103,10 @@ class TwinHistory:
         n_layers = len(widths)
         f, i = np.float64, np.int64
         self._lock = threading.Lock()
-        percentiles = (
-            "pct_z",
-            "pct_z_unit",
-            "pct_wu",
-            "pct_wu_unit",
-            "pct_z_eval",
-            "pct_z_unit_eval",
-        )
         per_layer = ("saturated", "grad_norm", "update_ratio")
         self._points = Table(
             MAX_POINTS,
-            {name: ((n_layers, 3), f) for name in percentiles}
+            {name: ((n_layers, 3), f) for name in PERCENTILE_SERIES}
             | {name: ((n_layers,), f) for name in per_layer},
         )
         self._hists = Table(

@@ -23,6 +23,7 @@ import torch
 
 from bnviz.train.forward import layer_values, predict
 from bnviz.train.model import Twin
+from bnviz.train.snapshot import PERCENTILE_SERIES
 from bnviz.train.stats import (
     histogram_of_sorted,
     percentiles_of_sorted,
@@ -52,17 +53,7 @@ def probe_statistics(
     probes, _ = layer_values(twin, probe_x, train_batch)
     n_layers = len(probes)
     nan3 = np.full((n_layers, 3), np.nan)
-    points = {
-        name: nan3.copy()
-        for name in (
-            "pct_z",
-            "pct_z_unit",
-            "pct_wu",
-            "pct_wu_unit",
-            "pct_z_eval",
-            "pct_z_unit_eval",
-        )
-    }
+    points = {name: nan3.copy() for name in PERCENTILE_SERIES}
     points["saturated"] = np.empty(n_layers)
     points["grad_norm"] = np.full(n_layers, np.nan)
     points["update_ratio"] = np.full(n_layers, np.nan)

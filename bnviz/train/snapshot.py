@@ -17,6 +17,15 @@ if TYPE_CHECKING:
     from bnviz.config import RunConfig
 
 PERCENTILES = (15.0, 50.0, 85.0)  # the paper's Fig. 1(b, c): median and a band around it
+# The percentile series of a LayerSnapshot, each (records, len(PERCENTILES)).
+PERCENTILE_SERIES = (
+    "pct_z",
+    "pct_z_unit",
+    "pct_wu",
+    "pct_wu_unit",
+    "pct_z_eval",
+    "pct_z_unit_eval",
+)
 
 
 def frozen(a: np.ndarray) -> np.ndarray:
