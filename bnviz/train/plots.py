@@ -16,19 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bnviz.style import (
-    VARIANT_COLORS,
-    VARIANT_LABELS,
-    Figure,
-    alpha,
-    axis,
-    axis_ids,
-    base_layout,
-    domains,
-    layout_keys,
-    log_ticks,
-    panel_title,
-)
+from bnviz import style
+from bnviz.style import VARIANT_COLORS, VARIANT_LABELS, Figure
 from bnviz.train.snapshot import LayerSnapshot, Snapshot, TwinSnapshot
 
 LAYER_DASH = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid", "dash")
@@ -40,7 +29,7 @@ def _layout(height: int, **kw) -> dict:
         "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
         "legend": {"orientation": "h", "y": -0.18, "x": 0},
     }
-    return base_layout(height, **{**defaults, **kw})
+    return style.base_layout(height, **{**defaults, **kw})
 
 
 def _lr_marks(snap: Snapshot, xrefs: Sequence[str]) -> tuple[list[dict], list[dict]]:
@@ -83,37 +72,39 @@ def _diverged_notes(twin: TwinSnapshot, xref: str) -> list[dict]:
 # -- figures ----------------------------------------------------------------------------------------------
 def curves_figure(snap: Snapshot, height: int = 360) -> Figure:
     """Training loss (log scale) and test accuracy of both twins, LR changes marked."""
-    doms = domains(2)
+    doms = style.domains(2)
     data = []
     for name, twin in snap.twins.items():
-        style = {"color": VARIANT_COLORS[name], "width": 2.5}
+        line = {"color": VARIANT_COLORS[name], "width": 2.5}
         data.append(
             {"type": "scatter", "mode": "lines", "x": twin.loss_steps, "y": twin.loss,
-             "name": VARIANT_LABELS[name], "legendgroup": name, "line": style, "xaxis": "x", "yaxis": "y"}
+             "name": VARIANT_LABELS[name], "legendgroup": name, "line": line, "xaxis": "x", "yaxis": "y"}
         )  # fmt: skip
         data.append(
             {"type": "scatter", "mode": "lines+markers", "x": twin.acc_steps, "y": twin.acc,
-             "name": VARIANT_LABELS[name], "legendgroup": name, "showlegend": False, "line": style,
+             "name": VARIANT_LABELS[name], "legendgroup": name, "showlegend": False, "line": line,
              "marker": {"size": 5}, "xaxis": "x2", "yaxis": "y2"}
         )  # fmt: skip
     shapes, notes = _lr_marks(snap, ["x", "x2"])
     for twin in snap.twins.values():
         notes += _diverged_notes(twin, "x")
     notes += [
-        panel_title("Training loss", doms[0]),
-        panel_title(f"Test accuracy ({snap.eval_size:,} held-out {_examples(snap)})", doms[1]),
+        style.panel_title("Training loss", doms[0]),
+        style.panel_title(
+            f"Test accuracy ({snap.eval_size:,} held-out {_examples(snap)})", doms[1]
+        ),
     ]
     losses = np.concatenate([t.loss for t in snap.twins.values()])
     losses = losses[np.isfinite(losses) & (losses > 0)]
-    ticks = log_ticks(float(losses.min()), float(losses.max())) if losses.size else {}
+    ticks = style.log_ticks(float(losses.min()), float(losses.max())) if losses.size else {}
     layout = _layout(
         height,
         legend={"orientation": "h", "y": -0.3, "x": 0},
         margin={"l": 60, "r": 20, "t": 40, "b": 80},
-        xaxis=axis("training step", domain=doms[0]),
-        yaxis=axis("cross-entropy", type="log", **ticks),
-        xaxis2=axis("training step", domain=doms[1]),
-        yaxis2=axis("accuracy", anchor="x2", range=[0, 1.02], tickformat=".0%"),
+        xaxis=style.axis("training step", domain=doms[0]),
+        yaxis=style.axis("cross-entropy", type="log", **ticks),
+        xaxis2=style.axis("training step", domain=doms[1]),
+        yaxis2=style.axis("accuracy", anchor="x2", range=[0, 1.02], tickformat=".0%"),
         shapes=shapes,
         annotations=notes,
     )
@@ -136,18 +127,18 @@ def percentile_figure(
     for BN twins, the same percentiles in inference mode (running averages) as dashed lines: what
     the layer sees at test time.
     """
-    doms = domains(len(twins))
+    doms = style.domains(len(twins))
     data, notes, lo, hi = [], [], np.inf, -np.inf
     for k, name in enumerate(twins):
         ls = snap.twins[name].layers[layer]
         pct = ls.pct_z_unit if unit else ls.pct_z
-        xa, ya = axis_ids(k)
+        xa, ya = style.axis_ids(k)
         color = VARIANT_COLORS[name]
         common = {"type": "scatter", "mode": "lines", "x": ls.steps, "xaxis": xa, "yaxis": ya,
                   "legendgroup": name, "showlegend": False}  # fmt: skip
         data += [
             {**common, "y": pct[:, 2], "line": {"width": 0}, "hoverinfo": "skip"},
-            {**common, "y": pct[:, 0], "fill": "tonexty", "fillcolor": alpha(color, 0.25),
+            {**common, "y": pct[:, 0], "fill": "tonexty", "fillcolor": style.alpha(color, 0.25),
              "line": {"width": 0}, "name": "15th–85th"},
             {**common, "y": pct[:, 1], "line": {"color": color, "width": 2.5}, "name": "median"},
         ]  # fmt: skip
@@ -165,15 +156,19 @@ def percentile_figure(
             if finite.size:
                 lo, hi = min(lo, finite.min()), max(hi, finite.max())
         what = f"unit {ls.typical_unit}" if unit else "all units"
-        notes.append(panel_title(f"{VARIANT_LABELS[name]} — layer {ls.index + 1}, {what}", doms[k]))
+        notes.append(
+            style.panel_title(f"{VARIANT_LABELS[name]} — layer {ls.index + 1}, {what}", doms[k])
+        )
     pad = 0.1 * (hi - lo) if np.isfinite(hi - lo) and hi > lo else 1.0
     y_range = [lo - pad, hi + pad] if np.isfinite(lo) else None
     layout = _layout(height, annotations=notes, showlegend=False)
     for k in range(len(twins)):
-        xk, yk = layout_keys(k)
-        xa, _ = axis_ids(k)
-        layout[xk] = axis("training step", domain=doms[k], anchor=axis_ids(k)[1])
-        layout[yk] = axis("input to the nonlinearity" if k == 0 else "", anchor=xa, range=y_range)
+        xk, yk = style.layout_keys(k)
+        xa, _ = style.axis_ids(k)
+        layout[xk] = style.axis("training step", domain=doms[k], anchor=style.axis_ids(k)[1])
+        layout[yk] = style.axis(
+            "input to the nonlinearity" if k == 0 else "", anchor=xa, range=y_range
+        )
     return {"data": data, "layout": layout}
 
 
@@ -187,24 +182,26 @@ def histogram_heatmap_figure(
     """
     layers = snap.twins[twin].layers
     n = len(layers)
-    doms = domains(n, gap=0.05)
+    doms = style.domains(n, gap=0.05)
     centers = (snap.hist_edges[:-1] + snap.hist_edges[1:]) / 2
     data, notes, layout = [], [], _layout(height or 300, showlegend=False)
     for k, ls in enumerate(layers):
         hist = ls.hist_wu if quantity == "wu" and ls.hist_wu is not None else ls.hist_z
         total = hist.sum(axis=1, keepdims=True)
         share = hist / np.maximum(total, 1)
-        xa, ya = axis_ids(k)
+        xa, ya = style.axis_ids(k)
         data.append(
             {"type": "heatmap", "x": ls.hist_steps, "y": centers, "z": share.T, "xaxis": xa,
              "yaxis": ya, "colorscale": "Viridis", "zmin": 0, "zmax": 0.25, "showscale": k == n - 1,
              "colorbar": {"title": {"text": "share"}, "tickformat": ".0%", "len": 0.9},
              "hovertemplate": "step %{x}<br>value %{y:.2f}<br>share %{z:.1%}<extra></extra>"}
         )  # fmt: skip
-        xk, yk = layout_keys(k)
-        layout[xk] = axis("training step", domain=doms[k], anchor=ya)
-        layout[yk] = axis("value" if k == 0 else "", anchor=xa, range=[centers[0], centers[-1]])
-        notes.append(panel_title(f"layer {ls.index + 1}", doms[k]))
+        xk, yk = style.layout_keys(k)
+        layout[xk] = style.axis("training step", domain=doms[k], anchor=ya)
+        layout[yk] = style.axis(
+            "value" if k == 0 else "", anchor=xa, range=[centers[0], centers[-1]]
+        )
+        notes.append(style.panel_title(f"layer {ls.index + 1}", doms[k]))
     layout["annotations"] = notes
     return {"data": data, "layout": layout}
 
@@ -212,7 +209,7 @@ def histogram_heatmap_figure(
 def current_histogram_figure(snap: Snapshot, twins: Sequence[str], height: int = 280) -> Figure:
     """The latest histogram of each layer's nonlinearity input, for each twin in ``twins``."""
     layers = len(snap.twins[twins[0]].layers)
-    doms = domains(layers, gap=0.05)
+    doms = style.domains(layers, gap=0.05)
     centers = (snap.hist_edges[:-1] + snap.hist_edges[1:]) / 2
     width = float(snap.hist_edges[1] - snap.hist_edges[0])
     data, notes = [], []
@@ -221,7 +218,7 @@ def current_histogram_figure(snap: Snapshot, twins: Sequence[str], height: int =
     )
     layout["margin"] = {"l": 60, "r": 20, "t": 40, "b": 70}
     for k in range(layers):
-        xa, ya = axis_ids(k)
+        xa, ya = style.axis_ids(k)
         for name in twins:
             ls: LayerSnapshot = snap.twins[name].layers[k]
             counts = ls.hist_z[-1] if len(ls.hist_z) else np.zeros(len(centers))
@@ -231,10 +228,10 @@ def current_histogram_figure(snap: Snapshot, twins: Sequence[str], height: int =
                  "marker": {"color": VARIANT_COLORS[name]}, "opacity": 0.6, "name": VARIANT_LABELS[name],
                  "legendgroup": name, "showlegend": k == 0}
             )  # fmt: skip
-        xk, yk = layout_keys(k)
-        layout[xk] = axis("", domain=doms[k], anchor=ya)  # the panel title says what x is
-        layout[yk] = axis("share" if k == 0 else "", anchor=xa, tickformat=".0%")
-        notes.append(panel_title(f"layer {k + 1}", doms[k]))
+        xk, yk = style.layout_keys(k)
+        layout[xk] = style.axis("", domain=doms[k], anchor=ya)  # the panel title says what x is
+        layout[yk] = style.axis("share" if k == 0 else "", anchor=xa, tickformat=".0%")
+        notes.append(style.panel_title(f"layer {k + 1}", doms[k]))
     layout["annotations"] = notes
     return {"data": data, "layout": layout}
 
@@ -270,8 +267,8 @@ def _per_layer_lines(
     ]  # fmt: skip
     layout = _layout(
         height,
-        xaxis=axis("training step"),
-        yaxis=axis(y_title),
+        xaxis=style.axis("training step"),
+        yaxis=style.axis(y_title),
         legend={"orientation": "v", "x": 1.01, "y": 1},
         margin={"l": 60, "r": 10, "t": 20, "b": 50},
     )
