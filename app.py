@@ -10,6 +10,7 @@ PAGES = {
     "live-lab": ("pages/live_lab.py", "Live lab", ":material/monitoring:"),
     "bn-arithmetic": ("pages/bn_arithmetic.py", "BN arithmetic", ":material/calculate:"),
     "paper-figure1": ("pages/paper_figure1.py", "Paper Figure 1", ":material/article:"),
+    "does-bn-reduce-ics": ("pages/does_bn_reduce_ics.py", "Does BN reduce ICS?", ":material/quiz:"),
 }
 
 st.set_page_config(page_title="bnviz — batch norm, visible", page_icon="📊", layout="wide")

@@ -1,0 +1,259 @@
+"""``ICSJob``: the three experiments of Santurkar et al. (2018) as one bounded run of the engine.
+
+The CLI (``python -m bnviz.ics``) and the page's "run it live" both run a job. It trains plain, bn
+and noisy_bn in lockstep with :class:`bnviz.train.experiment.Experiment` (same initial weights, same
+minibatches, same SGD and learning rate; noisy BN's noise drawn from the seed), and
+
+- lets the engine record, ``RECORDS`` times per run, test accuracy and the typical last-layer
+  unit's 15/50/85th percentile band as the layer sees it during training (experiment 1);
+- measures, ``MEASUREMENTS`` times per run (every ``measure_every`` steps, step 0 included), before
+  step ``t`` and on step ``t``'s own minibatch, the gradient change of every hidden layer but the
+  first (experiment 2, :mod:`bnviz.ics.gradient_change`) and the landscape along the gradient
+  (experiment 3, :mod:`bnviz.ics.smoothness`).
+
+Measuring works on ``torch.nn`` copies (:mod:`bnviz.ics.net`) and replays the minibatch from its
+own :class:`bnviz.train.batches.BatchStream` with the run's seed, so it never touches the run: the
+weights, running statistics and noise generator after ``n`` steps are the same with or without it.
+
+:class:`ICSJob` is a :class:`bnviz.train.sessions.Trainable`: ``start()`` runs it in a background
+thread (and resumes it after ``pause()``), ``stop()`` ends it; ``run()`` works in the calling thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable
+
+from bnviz.config import RunConfig
+from bnviz.data import load_dataset
+from bnviz.ics.assemble import Measurement, build_result
+from bnviz.ics.gradient_change import gradient_change
+from bnviz.ics.net import measured_net
+from bnviz.ics.result import ICS_VARIANTS, ICSResult
+from bnviz.ics.smoothness import eta_grid, smoothness
+from bnviz.train.batches import BatchStream
+from bnviz.train.experiment import EVAL_SIZE, Experiment
+from bnviz.train.model import NOISE_SCALE, NOISE_SHIFT
+from bnviz.train.seeds import BATCH_STREAM, child_seed
+
+RECORDS = 100  # accuracy and band records per run: smooth curves at any length
+MIN_RECORD_EVERY = 10  # a record costs ~10 steps of work
+MEASUREMENTS = 200  # gradient-change and smoothness measurements per run
+MIN_MEASURE_EVERY = 10  # a measurement of three variants costs ~15-20 lockstep steps
+MAX_CHUNK = 200  # steps between progress reports and pause checks (~0.3 s of work)
+
+
+def ics_config(steps: int, **changes) -> RunConfig:
+    """``RunConfig()`` (the paper's net: MNIST, 3 x 100 sigmoid, N(0, 0.05²), SGD lr 0.5, batch 60)
+    recording accuracy and bands together ``RECORDS`` times over ``steps``; ``changes`` override
+    fields (e.g. ``seed``, or a toy ``dataset`` in tests)."""
+    every = max(MIN_RECORD_EVERY, steps // RECORDS)
+    return dataclasses.replace(
+        RunConfig(), **{"record_every": every, "eval_every": every, **changes}
+    )
+
+
+def default_measure_every(steps: int) -> int:
+    """Steps between measurements for a run of ``steps``: ``MEASUREMENTS`` of them (fewer if short)."""
+    return max(MIN_MEASURE_EVERY, steps // MEASUREMENTS)
+
+
+class ICSJob:
+    """One bounded run of the three variants with measurements (module docstring).
+
+    Progress, from any thread: ``steps_done``, ``steps_per_second`` (training and measuring, pauses
+    excluded), ``eta_seconds``, ``finished``, ``is_running``; an exception in the worker is kept in
+    ``error``. ``result()`` is a consistent partial (or final) result at any time.
+    """
+
+    def __init__(
+        self,
+        steps: int,
+        cfg: RunConfig | None = None,
+        measure_every: int | None = None,
+        eval_size: int = EVAL_SIZE,
+        parallel: bool = True,
+    ):
+        if not 1 <= steps <= 1_000_000:
+            raise ValueError(f"Choose between 1 and 1,000,000 steps, got {steps:,}.")
+        self.steps = int(steps)
+        self.cfg = cfg or ics_config(self.steps)
+        if self.cfg.optimizer != "sgd":
+            raise ValueError(
+                "The gradient-change measurement follows plain SGD: use optimizer 'sgd'."
+            )
+        if len(self.cfg.hidden) < 2:
+            raise ValueError(
+                "Gradient change needs a layer below another: use 2 or more hidden layers."
+            )
+        self.measure_every = int(measure_every or default_measure_every(self.steps))
+        if self.measure_every < 1:
+            raise ValueError(f"measure_every must be at least 1, got {self.measure_every}.")
+        self.etas = eta_grid(self.cfg.lr)
+        self.chunk_steps = min(MAX_CHUNK, self.cfg.record_every)
+        self._eval_size, self._parallel = eval_size, parallel
+        self._exp: Experiment | None = None
+        self._measured: list[Measurement] = []
+        self._lock = threading.Lock()
+        self._resume = threading.Event()
+        self._resume.set()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._done = 0
+        self._complete = False
+        self._work_seconds = 0.0
+        self.measure_seconds = 0.0  # of which measuring
+        self.setup_seconds = 0.0  # building the experiment: loading MNIST, the step-0 records
+        self.error: BaseException | None = None
+
+    # -- progress (any thread) --
+
+    @property
+    def steps_done(self) -> int:
+        return self._done
+
+    @property
+    def finished(self) -> bool:
+        """True once every step is taken and the last measurement is in."""
+        return self._complete
+
+    @property
+    def is_running(self) -> bool:
+        """True while the worker thread is training (not paused, stopped, failed or finished)."""
+        alive = self._thread is not None and self._thread.is_alive()
+        return alive and self._resume.is_set() and not self._stop.is_set() and not self.finished
+
+    @property
+    def steps_per_second(self) -> float:
+        return self._done / self._work_seconds if self._work_seconds > 0 else 0.0
+
+    @property
+    def eta_seconds(self) -> float | None:
+        """Seconds left at the speed so far; None before the first chunk."""
+        rate = self.steps_per_second
+        return (self.steps - self._done) / rate if rate > 0 else None
+
+    @property
+    def experiment(self) -> Experiment | None:
+        """The run's engine (None before the worker built it); read it only once finished."""
+        with self._lock:
+            return self._exp
+
+    def result(self) -> ICSResult | None:
+        """Everything recorded and measured so far (a copy); None before the experiment exists."""
+        with self._lock:
+            exp, measured = self._exp, list(self._measured)
+        if exp is None:
+            return None
+        return build_result(exp.snapshot(), measured, self.etas, self.steps, self._meta())
+
+    # -- control --
+
+    def start(self) -> None:
+        """Start the background run (idempotent; also resumes a paused run)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="bnviz-ics", daemon=True)
+            self._thread.start()
+        self._resume.set()
+
+    def pause(self) -> None:
+        self._resume.clear()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """End the run after the current chunk and join the worker."""
+        self._stop.set()
+        self._resume.set()  # a paused worker must wake up to see the stop
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def run(self, progress: Callable[[ICSJob], None] | None = None) -> ICSResult:
+        """Train and measure in the calling thread; ``progress(job)`` after every chunk."""
+        self._train(progress)
+        if self.error is not None:
+            raise self.error
+        return self.result()
+
+    # -- the work --
+
+    def _work(self) -> None:
+        try:
+            self._train(None)
+        except BaseException as exc:  # kept for the page; the thread must not die silently
+            self.error = exc
+
+    def _train(self, progress: Callable[[ICSJob], None] | None) -> None:
+        began = time.perf_counter()
+        exp = Experiment(
+            self.cfg, parallel=self._parallel, eval_size=self._eval_size, variants=ICS_VARIANTS
+        )
+        data = load_dataset(self.cfg.dataset)
+        # The run's own minibatch sequence, replayed: step t's batch without touching the engine.
+        batches = BatchStream(
+            data.n_train, self.cfg.batch_size, child_seed(self.cfg.seed, BATCH_STREAM)
+        )
+        with self._lock:
+            self._exp = exp
+        self.setup_seconds = time.perf_counter() - began
+        try:
+            while not self._stop.is_set():
+                if not self._resume.is_set():
+                    self._resume.wait()
+                    continue
+                t0 = time.perf_counter()
+                if self._done % self.measure_every == 0 and self._measured_last() != self._done:
+                    rows = batches.indices(self._done, 1)[0]
+                    self._measure(exp, data.x_train[rows], data.y_train[rows])
+                    self.measure_seconds += time.perf_counter() - t0
+                if self._done >= self.steps:
+                    self._work_seconds += time.perf_counter() - t0
+                    self._complete = True
+                    if progress is not None:
+                        progress(self)
+                    break
+                to_measure = self.measure_every - self._done % self.measure_every
+                n = min(self.chunk_steps, self.steps - self._done, to_measure)
+                self._done = exp.step(n)
+                self._work_seconds += time.perf_counter() - t0
+                if exp.all_diverged:
+                    break
+                if progress is not None:
+                    progress(self)
+        finally:
+            exp.close()
+
+    def _measured_last(self) -> int | None:
+        with self._lock:
+            return self._measured[-1].step if self._measured else None
+
+    def _measure(self, exp: Experiment, x, y) -> None:
+        """Both measurements of every variant at the current step, on its minibatch ``(x, y)``."""
+        changes, smooth = {}, {}
+        for name, twin in exp.twins.items():
+            net = measured_net(twin)  # one copy serves both measurements
+            changes[name] = gradient_change(twin, x, y, exp.lr, net)
+            smooth[name] = smoothness(twin, x, y, self.etas, net)
+        with self._lock:
+            self._measured.append(Measurement(self._done, changes, smooth))
+
+    def _meta(self) -> dict:
+        cfg = self.cfg
+        return {
+            "config": cfg.to_query_params(),
+            "summary": cfg.summary(),
+            "lr": cfg.lr,
+            "init_std": cfg.init_std,
+            "eval_size": self._eval_size,
+            "measure_every": self.measure_every,
+            "noise_scale": list(NOISE_SCALE),
+            "noise_shift": NOISE_SHIFT,
+            "steps_done": self._done,
+            "work_seconds": round(self._work_seconds, 2),
+            "measure_seconds": round(self.measure_seconds, 2),
+            "setup_seconds": round(self.setup_seconds, 2),
+        }

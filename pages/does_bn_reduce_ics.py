@@ -1,0 +1,77 @@
+"""Does BN reduce ICS? Santurkar et al. (NeurIPS 2018) on MNIST — shown at once, rerun live."""
+
+import streamlit as st
+
+from bnviz.ics.captions import method_notes, setup_text
+from ui import ics_view as view
+
+st.title("Does batch norm reduce internal covariate shift?")
+st.markdown(
+    "Ioffe & Szegedy (2015) introduced batch norm to reduce **internal covariate shift**: the "
+    "change of a layer's input distribution while the layers below it learn. That was their "
+    "hypothesis for why it works, not something they showed. Santurkar, Tsipras, Ilyas & Madry, "
+    "*How Does Batch Normalization Help Optimization?* (NeurIPS 2018), put it to the test and "
+    "found three things:\n"
+    "1. BN's benefit survives distribution shift injected on purpose: with random noise after "
+    "every BN layer, the inputs move at least as much as without BN, and the network still trains "
+    "about as fast as with standard BN;\n"
+    "2. BN need not reduce internal covariate shift when it is measured by what matters to "
+    "optimization, how much a layer's gradient changes once the layers below it update;\n"
+    "3. BN makes the loss landscape smoother: along the gradient, the loss and the gradient itself "
+    "change less.\n\n"
+    "Below are the three experiments on this app's MNIST network, side by side without BN, with "
+    "BN and with noisy BN. The words under each figure are computed from the run shown."
+)
+
+result = view.shipped_result()
+if result is None:
+    st.warning(
+        "The precomputed result (bnviz/data/ics.npz) is missing or in an older format. Make it "
+        "with `python -m bnviz.ics --ship`, or run it live below."
+    )
+else:
+    st.markdown(setup_text(result))
+    view.render_figures(result)
+    with st.expander("How this was made and measured"):
+        notes = [*method_notes(result), view.provenance_text(result)]
+        st.markdown("\n".join(f"- {note}" for note in notes))
+
+st.header("Run it live")
+st.markdown(
+    "Rerun the three networks and the measurements on this server and watch the figures grow. "
+    "Measuring costs extra work, so a live run takes longer than training alone would; a short "
+    "run already shows noisy BN's moving bands and the gradient change."
+)
+job = view.current_job()
+busy = job is not None and job.is_running
+left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
+steps = left.select_slider(
+    "Training steps",
+    options=view.LIVE_STEPS,
+    value=view.DEFAULT_LIVE_STEPS,
+    format_func=lambda n: f"{n:,}",
+    key=view.STEPS_KEY,
+    disabled=busy,
+)
+middle.button(
+    "Run it live",
+    key=view.RUN_KEY,
+    icon=":material/play_arrow:",
+    type="primary",
+    on_click=view.start_live,
+    args=(steps,),
+    disabled=busy,
+    width="stretch",
+)
+right.button(
+    "Stop",
+    key=view.STOP_KEY,
+    icon=":material/stop:",
+    on_click=view.stop_live,
+    disabled=not busy,
+    width="stretch",
+)
+notice = st.session_state.pop(view.NOTICE, None)
+if notice:
+    st.warning(notice)
+view.render_live()

@@ -1,0 +1,1 @@
+"""Tests of bnviz.ics: Santurkar et al. (2018) reproduced."""
