@@ -18,6 +18,8 @@ One concept per package; data flows one way::
   the BN stepper's worksheet and text, and parsing what a student types.
 - ``figure1/``: the paper's Figure 1 — the bounded job, its result and files, its panels, and the CLI
   ``python -m bnviz.figure1``.
+- ``ics/``: "Does batch norm reduce internal covariate shift?" (Santurkar et al. 2018) — noisy BN,
+  ICS as gradient change, loss-landscape smoothness; CLI ``python -m bnviz.ics``.
 
 The stable entry points are importable from here (lazily, so ``import bnviz`` stays light)::
 

@@ -16,30 +16,49 @@ st.info(
     icon=":material/history_edu:",
 )
 
-col_lab, col_math, col_paper = st.columns(3, border=True)
-with col_lab:
-    st.subheader(":material/monitoring: Live lab")
-    st.write(
-        "Twin networks train live on MNIST. Watch the inputs to each sigmoid drift without batch norm "
-        "and stay put with it; drag the learning rate and see who survives."
-    )
-    st.page_link("pages/live_lab.py", label="Open the live lab", icon=":material/play_arrow:")
-with col_math:
-    st.subheader(":material/calculate: BN arithmetic")
-    st.write(
-        "Type a small batch and step through mean, variance, normalize, scale and shift with the real "
-        "numbers substituted — then check the result against `torch.nn.BatchNorm1d`."
-    )
-    st.page_link(
-        "pages/bn_arithmetic.py", label="Step through the math", icon=":material/functions:"
-    )
-with col_paper:
-    st.subheader(":material/article: Paper Figure 1")
-    st.write(
-        "Ioffe & Szegedy (2015), Figure 1, reproduced on real MNIST: test accuracy, and the 15th, 50th and "
-        "85th percentiles of a sigmoid's input over training."
-    )
-    st.page_link("pages/paper_figure1.py", label="See the figure", icon=":material/insert_chart:")
+# (title, what it shows, page, link label, link icon)
+CARDS = [
+    (
+        ":material/monitoring: Live lab",
+        "Twin networks train live on MNIST. Watch the input to each sigmoid move as the layers below "
+        "learn, without and with batch norm; drag the learning rate and see who copes.",
+        "pages/live_lab.py",
+        "Open the live lab",
+        ":material/play_arrow:",
+    ),
+    (
+        ":material/calculate: BN arithmetic",
+        "Type a small batch and step through mean, variance, normalize, scale and shift with the "
+        "real numbers substituted — then check the result against `torch.nn.BatchNorm1d`.",
+        "pages/bn_arithmetic.py",
+        "Step through the math",
+        ":material/functions:",
+    ),
+    (
+        ":material/article: Paper Figure 1",
+        "Ioffe & Szegedy (2015), Figure 1, reproduced on real MNIST: test accuracy, and the 15th, "
+        "50th and 85th percentiles of a sigmoid's input over training.",
+        "pages/paper_figure1.py",
+        "See the figure",
+        ":material/insert_chart:",
+    ),
+    (
+        ":material/quiz: Does BN reduce ICS?",
+        "Santurkar et al. (2018) put the claim to the test: noisy BN, internal covariate shift "
+        "measured as gradient change, and the smoothness of the loss, on the same network.",
+        "pages/does_bn_reduce_ics.py",
+        "Test the claim",
+        ":material/science:",
+    ),
+]
+for row in (CARDS[:2], CARDS[2:]):
+    for column, (title, text, page, label, icon) in zip(
+        st.columns(2, border=True), row, strict=True
+    ):
+        with column:
+            st.subheader(title)
+            st.write(text)
+            st.page_link(page, label=label, icon=icon)
 
 st.divider()
 st.subheader("What batch normalization computes")
