@@ -26,7 +26,7 @@ def _play_live_lab(page) -> None:
     time.sleep(20)
 
 
-MAX_HEIGHT = 2600  # px: a whole page, short of a scroll of thumbnails
+MAX_HEIGHT = 3400  # px: a whole page, short of a scroll of thumbnails
 
 # url path -> (file name in docs/, preparation before the screenshot)
 PAGES = {
@@ -34,6 +34,7 @@ PAGES = {
     "live-lab": ("live_lab.png", _play_live_lab),
     "bn-arithmetic": ("bn_arithmetic.png", None),
     "paper-figure1": ("paper_figure1.png", None),
+    "does-bn-reduce-ics": ("does_bn_reduce_ics.png", None),
 }
 
 
