@@ -3,6 +3,7 @@
 import streamlit as st
 
 from bnviz.ics.captions import method_notes, setup_text
+from ui import experiment_page
 from ui import ics_view as view
 
 st.title("Does batch norm reduce internal covariate shift?")
@@ -33,7 +34,7 @@ else:
     st.markdown(setup_text(result))
     view.render_figures(result)
     with st.expander("How this was made and measured"):
-        notes = [*method_notes(result), view.provenance_text(result)]
+        notes = [*method_notes(result), experiment_page.provenance_text(result.meta)]
         st.markdown("\n".join(f"- {note}" for note in notes))
 
 st.header("Run it live")
@@ -42,36 +43,4 @@ st.markdown(
     "Measuring costs extra work, so a live run takes longer than training alone would; a short "
     "run already shows noisy BN's moving bands and the gradient change."
 )
-job = view.current_job()
-busy = job is not None and job.is_running
-left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
-steps = left.select_slider(
-    "Training steps",
-    options=view.LIVE_STEPS,
-    value=view.DEFAULT_LIVE_STEPS,
-    format_func=lambda n: f"{n:,}",
-    key=view.STEPS_KEY,
-    disabled=busy,
-)
-middle.button(
-    "Run it live",
-    key=view.RUN_KEY,
-    icon=":material/play_arrow:",
-    type="primary",
-    on_click=view.start_live,
-    args=(steps,),
-    disabled=busy,
-    width="stretch",
-)
-right.button(
-    "Stop",
-    key=view.STOP_KEY,
-    icon=":material/stop:",
-    on_click=view.stop_live,
-    disabled=not busy,
-    width="stretch",
-)
-notice = st.session_state.pop(view.NOTICE, None)
-if notice:
-    st.warning(notice)
 view.render_live()

@@ -22,7 +22,6 @@ thread (and resumes it after ``pause()``), ``stop()`` ends it; ``run()`` works i
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections.abc import Callable
 
@@ -35,6 +34,7 @@ from bnviz.ics.result import ICS_VARIANTS, ICSResult
 from bnviz.ics.smoothness import eta_grid, smoothness
 from bnviz.train.batches import BatchStream
 from bnviz.train.experiment import EVAL_SIZE, Experiment
+from bnviz.train.job import Job
 from bnviz.train.model import NOISE_SCALE, NOISE_SHIFT
 from bnviz.train.seeds import BATCH_STREAM, child_seed
 
@@ -60,13 +60,13 @@ def default_measure_every(steps: int) -> int:
     return max(MIN_MEASURE_EVERY, steps // MEASUREMENTS)
 
 
-class ICSJob:
-    """One bounded run of the three variants with measurements (module docstring).
-
-    Progress, from any thread: ``steps_done``, ``steps_per_second`` (training and measuring, pauses
-    excluded), ``eta_seconds``, ``finished``, ``is_running``; an exception in the worker is kept in
-    ``error``. ``result()`` is a consistent partial (or final) result at any time.
+class ICSJob(Job):
+    """One bounded run of the three variants with measurements (module docstring); progress and
+    control as :class:`bnviz.train.job.Job`, the speed counting measuring as work.
+    ``result()`` is a consistent partial (or final) result at any time.
     """
+
+    thread_name = "bnviz-ics"
 
     def __init__(
         self,
@@ -76,9 +76,7 @@ class ICSJob:
         eval_size: int = EVAL_SIZE,
         parallel: bool = True,
     ):
-        if not 1 <= steps <= 1_000_000:
-            raise ValueError(f"Choose between 1 and 1,000,000 steps, got {steps:,}.")
-        self.steps = int(steps)
+        super().__init__(steps)
         self.cfg = cfg or ics_config(self.steps)
         if self.cfg.optimizer != "sgd":
             raise ValueError(
@@ -96,44 +94,13 @@ class ICSJob:
         self._eval_size, self._parallel = eval_size, parallel
         self._exp: Experiment | None = None
         self._measured: list[Measurement] = []
-        self._lock = threading.Lock()
-        self._resume = threading.Event()
-        self._resume.set()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._done = 0
         self._complete = False
-        self._work_seconds = 0.0
-        self.measure_seconds = 0.0  # of which measuring
-        self.setup_seconds = 0.0  # building the experiment: loading MNIST, the step-0 records
-        self.error: BaseException | None = None
-
-    # -- progress (any thread) --
-
-    @property
-    def steps_done(self) -> int:
-        return self._done
+        self.measure_seconds = 0.0  # of the work, the time spent measuring
 
     @property
     def finished(self) -> bool:
         """True once every step is taken and the last measurement is in."""
         return self._complete
-
-    @property
-    def is_running(self) -> bool:
-        """True while the worker thread is training (not paused, stopped, failed or finished)."""
-        alive = self._thread is not None and self._thread.is_alive()
-        return alive and self._resume.is_set() and not self._stop.is_set() and not self.finished
-
-    @property
-    def steps_per_second(self) -> float:
-        return self._done / self._work_seconds if self._work_seconds > 0 else 0.0
-
-    @property
-    def eta_seconds(self) -> float | None:
-        """Seconds left at the speed so far; None before the first chunk."""
-        rate = self.steps_per_second
-        return (self.steps - self._done) / rate if rate > 0 else None
 
     @property
     def experiment(self) -> Experiment | None:
@@ -149,45 +116,9 @@ class ICSJob:
             return None
         return build_result(exp.snapshot(), measured, self.etas, self.steps, self._meta())
 
-    # -- control --
-
-    def start(self) -> None:
-        """Start the background run (idempotent; also resumes a paused run)."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._work, name="bnviz-ics", daemon=True)
-            self._thread.start()
-        self._resume.set()
-
-    def pause(self) -> None:
-        self._resume.clear()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """End the run after the current chunk and join the worker."""
-        self._stop.set()
-        self._resume.set()  # a paused worker must wake up to see the stop
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def run(self, progress: Callable[[ICSJob], None] | None = None) -> ICSResult:
-        """Train and measure in the calling thread; ``progress(job)`` after every chunk."""
-        self._train(progress)
-        if self.error is not None:
-            raise self.error
-        return self.result()
-
     # -- the work --
 
-    def _work(self) -> None:
-        try:
-            self._train(None)
-        except BaseException as exc:  # kept for the page; the thread must not die silently
-            self.error = exc
-
-    def _train(self, progress: Callable[[ICSJob], None] | None) -> None:
+    def _work_loop(self, progress: Callable[[ICSJob], None] | None) -> None:
         began = time.perf_counter()
         exp = Experiment(
             self.cfg, parallel=self._parallel, eval_size=self._eval_size, variants=ICS_VARIANTS
@@ -201,10 +132,7 @@ class ICSJob:
             self._exp = exp
         self.setup_seconds = time.perf_counter() - began
         try:
-            while not self._stop.is_set():
-                if not self._resume.is_set():
-                    self._resume.wait()
-                    continue
+            while self._wait_while_paused():
                 t0 = time.perf_counter()
                 if self._done % self.measure_every == 0 and self._measured_last() != self._done:
                     rows = batches.indices(self._done, 1)[0]

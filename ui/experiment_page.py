@@ -1,0 +1,142 @@
+"""What the pages of a shipped experiment share: the "Run it live" controls and the live rerun.
+
+The Figure 1 page and the "Does BN reduce ICS?" page each show a precomputed result at once and can
+rerun it on the server. A rerun is a :class:`bnviz.train.job.Job` registered in the server-wide
+:class:`bnviz.train.sessions.SessionRegistry` under the session's key for that page (``name``): it
+takes one of the ``max_training`` slots or is refused with a message, is paused when its tab stops
+polling and stopped when the tab closes. An ``st.fragment`` polls it twice a second; the page's
+``draw(job)`` streams the growing figures through the chart bridge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import streamlit as st
+
+from bnviz.figure1.progress import clock
+from ui.session_runs import registry, run_key
+from ui.text import plain
+
+REFRESH_S = 0.5  # 2 Hz while a live run trains
+
+
+class Keys:
+    """Widget keys of one page's live section (public: tests find the widgets by them)."""
+
+    def __init__(self, prefix: str):
+        self.steps, self.run, self.stop = f"{prefix}_steps", f"{prefix}_run", f"{prefix}_stop"
+        self.notice = f"{prefix}_notice"  # the one-off refusal message, in session state
+
+
+def current_job(name: str) -> Any:
+    """This session's live job called ``name`` (finished or not), or None."""
+    entry = registry().get(run_key(name))
+    return entry.runner if entry is not None and entry.released_at is None else None
+
+
+def start_job(name: str, make_job: Callable[[], Any], notice_key: str, shipped: str) -> None:
+    """Button callback: a fresh job from ``make_job()``, if a training slot is free; else a message
+    saying so (``shipped`` names what the page already shows instead)."""
+    reg, key = registry(), run_key(name)
+    job = make_job()
+    # get_or_create also revives an entry released by a websocket blip, so the sweep spares it.
+    if reg.get_or_create(key, lambda: job).runner is not job:
+        reg.replace_runner(key, job)  # stops the previous live run of this session
+    if not reg.play(key):
+        reg.pause(key)  # refused: do not wait for a slot behind the lecturer's back
+        st.session_state[notice_key] = (
+            f"All {reg.max_training} training slots on this server are in use right now. "
+            f"{shipped} Try the live run again in a minute."
+        )
+
+
+def stop_job(name: str) -> None:
+    entry = registry().get(run_key(name))
+    if entry is not None:
+        registry().pause(run_key(name))
+        entry.runner.stop()
+
+
+def controls(
+    name: str, keys: Keys, steps: Sequence[int], default: int, start: Callable[[int], None]
+) -> None:
+    """The steps slider, "Run it live" and "Stop", then a refusal message if there is one."""
+    job = current_job(name)
+    busy = job is not None and job.is_running
+    left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
+    chosen = left.select_slider(
+        "Training steps",
+        options=list(steps),
+        value=default,
+        format_func=lambda n: f"{n:,}",
+        key=keys.steps,
+        disabled=busy,
+    )
+    middle.button(
+        "Run it live",
+        key=keys.run,
+        icon=":material/play_arrow:",
+        type="primary",
+        on_click=start,
+        args=(chosen,),
+        disabled=busy,
+        width="stretch",
+    )
+    right.button(
+        "Stop",
+        key=keys.stop,
+        icon=":material/stop:",
+        on_click=stop_job,
+        args=(name,),
+        disabled=not busy,
+        width="stretch",
+    )
+    notice = st.session_state.pop(keys.notice, None)
+    if notice:
+        st.warning(plain(notice))
+
+
+def render_live(name: str, draw: Callable[[Any], None], rate_note: str = "") -> None:
+    """The live job's progress bar and ``draw(job)``; refreshes itself while the job trains and
+    gives its slot back once it is done."""
+    job = current_job(name)
+    running = job is not None and job.is_running
+    st.fragment(run_every=REFRESH_S if running else None)(_live_body)(name, draw, rate_note)
+
+
+def _live_body(name: str, draw: Callable[[Any], None], rate_note: str) -> None:
+    reg, key = registry(), run_key(name)
+    entry = reg.touch(key)
+    if entry is None:
+        return
+    job = entry.runner
+    if job.error is not None:
+        st.error(f"The live run failed: {plain(job.error)}")
+        return
+    done, total, eta = job.steps_done, job.steps, job.eta_seconds
+    eta_text = "" if eta is None or job.finished else f" · ETA {clock(eta)}"
+    state = "finished" if job.finished else "training" if job.is_running else "stopped"
+    st.progress(
+        done / total,
+        text=f"Step {done:,} of {total:,} · {state} · {job.steps_per_second:,.0f} steps/s"
+        f"{rate_note}{eta_text}",
+    )
+    draw(job)
+    if entry.training and (job.finished or not job.is_running):
+        reg.pause(key)  # give the slot back
+        st.rerun(scope="app")  # redraw the page without the timer
+
+
+def provenance_text(meta: Mapping[str, Any]) -> str:
+    """How a shipped result was made, in one line, from its ``meta``."""
+    parts = [
+        f"`{meta['command']}`" if "command" in meta else None,
+        f"on {meta['date']}" if "date" in meta else None,
+        f"commit {meta['git_commit']}" if "git_commit" in meta else None,
+        f"{meta['machine']}" if "machine" in meta else None,
+        f"{meta['wall_seconds']:.0f} s wall" if "wall_seconds" in meta else None,
+        f"torch {meta['torch']}" if "torch" in meta else None,
+    ]
+    return "Made with " + " · ".join(p for p in parts if p) + "."
