@@ -1,5 +1,6 @@
-"""Figure 1 (50,000 steps x 2 twins, recorded) wall time, against bare PyTorch loops measured side by
-side; and the time to build the figures of a page refresh (Figure 1 panels, live lab) from data.
+"""Figure 1 (50,000 steps x 2 twins, recorded, one seed) wall time, against bare PyTorch loops measured
+side by side; and the time to build the figures of a page refresh (Figure 1 panels, live lab) from
+data. ``python -m bnviz.figure1`` runs this once per seed (3 by default), one seed after another.
 
 How, so the numbers can be trusted on a shared machine: each repeat runs, back to back, a bare loop
 of each net, a short recorded Figure 1 run with the twins in parallel threads and the same with
@@ -45,9 +46,9 @@ What the full-run time is made of, and what was tried:
   machine the pair costs about one twin's time; on a loaded machine the second core is not free and
   the speed-up falls towards 1. "CPU/wall" of the measured full run says how much of the two cores
   the run actually got.
-- **Recording only at the figure's cadence**: 101 records (accuracy on 2,000 held-out digits, probe
-  statistics on 256) instead of the live page's cadence; in the profile below, ``probe``/``predict``
-  are a few percent of the run.
+- **Recording only at the figure's cadence**: 101 records (accuracy on the 9,760 test digits outside
+  the probe set, probe statistics on 240 in training and inference mode) instead of the live page's
+  cadence; in the profile below, ``probe``/``predict`` are a few percent of the run.
 - **Steps in chunks of 500** per ``Experiment.step`` call: the thread hand-off and the progress
   report happen 100 times per run, not 50,000 times.
 - **The engine's own choices** (measured in ``bench_engine``): written-out forward/backward without
@@ -110,7 +111,8 @@ def short_run(steps: int, parallel: bool) -> Figure1Job:
 
 
 def full_run() -> tuple[float, float, Figure1Job]:
-    """Wall and CPU seconds of the full run, as ``python -m bnviz.figure1`` does it (no files)."""
+    """Wall and CPU seconds of one seed's full run, as ``python -m bnviz.figure1`` runs each seed
+    (no files)."""
     wall, cpu = time.perf_counter(), time.process_time()
     job = Figure1Job(PAPER_STEPS, paper_config(PAPER_STEPS))
     job.run()
@@ -241,7 +243,7 @@ def run() -> list[dict]:
                 "unit": "s",
                 "goal": "≤ 30 s",
                 "met": wall <= 30,
-                "notes": f"50,000 steps × 2 twins, recorded; CPU {cpu:.0f} s (CPU/wall "
+                "notes": f"50,000 steps × 2 twins, one seed, recorded; CPU {cpu:.0f} s (CPU/wall "
                 f"{cpu / wall:.2f}); final accuracy plain {accuracy['plain']}, bn {accuracy['bn']}",
             }
         )

@@ -22,6 +22,11 @@ Reading is unrestricted:
 
 No network is used at run time: MNIST ships as ``bnviz/data/mnist.npz`` (uint8, made by
 ``scripts/make_mnist.py``); the toy sets are generated with numpy from fixed seeds.
+
+``"mnist-binary"`` is the same embedded MNIST with every pixel set to 0 or 1 (ink where the grey
+level is above one half), as the paper's binary inputs. It is built from the uint8 file only when a
+process first asks for it, never as a by-product of loading grey MNIST, so a process that uses one
+of the two holds one float32 copy (~220 MB), not two.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import torch
 
 MNIST_PATH = Path(__file__).parent / "data" / "mnist.npz"
 DEFAULT_DATASET = "mnist"
+BINARY_THRESHOLD = 128  # uint8 >= 128 <=> grey level uint8 / 255 > 0.5 (127 / 255 = 0.498)
 
 TOY_SEED = 0  # one fixed seed: the toy sets are the same on every machine and every run
 TOY_N_TRAIN = 3000  # per toy set; small enough to generate in milliseconds
@@ -91,13 +97,16 @@ class DatasetSpec:
 # --- MNIST ---------------------------------------------------------------------------------------
 
 
-def _load_mnist() -> Dataset:
+def _load_mnist(binary: bool = False) -> Dataset:
     """MNIST from the embedded uint8 file, as float32 pixels / 255, flattened to (n, 784).
 
     Why / 255: uint8 pixels span 0..255, so / 255 maps them onto exactly [0, 1] (0 = background,
     1 = full ink), the convention of torchvision's ``ToTensor``. No mean/std standardization: the
     paper's plain network sees raw intensities, which is what makes its inputs drift.
     Memory: the uint8 arrays are dropped after conversion; one float32 copy (~220 MB) is kept.
+
+    ``binary``: each pixel is 1.0 where ``uint8 / 255 > 0.5`` (``uint8 >= BINARY_THRESHOLD``), else
+    0.0: the paper's binary images.
     """
     if not MNIST_PATH.exists():
         raise FileNotFoundError(
@@ -105,21 +114,25 @@ def _load_mnist() -> Dataset:
         )
     with np.load(MNIST_PATH) as npz:
         splits = {key: npz[key] for key in ("x_train", "y_train", "x_test", "y_test")}
+    pixels = "pixels 0 or 1 (ink where the grey level > 0.5)" if binary else "pixels in [0, 1]"
     return Dataset(
-        name="mnist",
-        x_train=_pixels(splits.pop("x_train")),
+        name="mnist-binary" if binary else "mnist",
+        x_train=_pixels(splits.pop("x_train"), binary),
         y_train=_labels(splits.pop("y_train")),
-        x_test=_pixels(splits.pop("x_test")),
+        x_test=_pixels(splits.pop("x_test"), binary),
         y_test=_labels(splits.pop("y_test")),
         n_classes=10,
-        description="MNIST handwritten digits: 60,000 train / 10,000 test, 28×28 pixels in [0, 1]",
+        description=f"MNIST handwritten digits: 60,000 train / 10,000 test, 28×28 {pixels}",
     )
 
 
-def _pixels(images: np.ndarray) -> torch.Tensor:
-    """uint8 ``# (n, 28, 28)`` -> inference float32 ``# (n, 784)`` in [0, 1], one allocation."""
+def _pixels(images: np.ndarray, binary: bool = False) -> torch.Tensor:
+    """uint8 ``# (n, 28, 28)`` -> inference float32 ``# (n, 784)`` in [0, 1] (``binary``: 0 or 1),
+    one float32 allocation."""
     flat = torch.from_numpy(images).reshape(images.shape[0], -1)  # a view of the numpy buffer
     with torch.inference_mode():
+        if binary:  # the bool mask is 1 byte a pixel, a quarter of the float32 copy
+            return flat.ge(BINARY_THRESHOLD).to(torch.float32)
         return flat.to(torch.float32).div_(255.0)  # .to makes the one float32 copy; div_ in place
 
 
@@ -194,6 +207,9 @@ def make_toy(name: str, seed: int = TOY_SEED) -> Dataset:
 # In display order, the default first.
 DATASETS: dict[str, DatasetSpec] = {
     "mnist": DatasetSpec(label="MNIST digits (28×28)", loader=_load_mnist),
+    "mnist-binary": DatasetSpec(
+        label="MNIST digits, binary (the paper's inputs)", loader=lambda: _load_mnist(binary=True)
+    ),
     "spirals": DatasetSpec(label="Spirals (2-D, 3 classes)", loader=lambda: make_toy("spirals")),
     "moons": DatasetSpec(label="Moons (2-D, 2 classes)", loader=lambda: make_toy("moons")),
     "blobs": DatasetSpec(label="Blobs (2-D, 4 classes)", loader=lambda: make_toy("blobs")),

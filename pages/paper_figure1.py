@@ -2,42 +2,39 @@
 
 import streamlit as st
 
+from bnviz.figure1.captions import method_notes, setup_text
 from ui import figure1_view as view
 
-st.title("Paper Figure 1: internal covariate shift, measured")
+st.title("Paper Figure 1: one sigmoid's input, with and without batch norm")
 st.markdown(
     "Ioffe & Szegedy (2015) trained the same small network on MNIST twice, without and with batch "
     "normalization, and watched two things: how fast each learns, and how the input to one sigmoid "
-    "deep in the network changes while the layers below it learn. Below is that experiment, "
-    "reproduced with this app's engine."
+    "deep in the network changes while the layers below it learn — their picture of internal "
+    "covariate shift. Below is that experiment, reproduced with this app's engine; the numbers "
+    "under each panel are computed from the run shown."
+)
+st.toggle(
+    "Also show (c) at test time: BN with its running averages instead of each batch's statistics",
+    key=view.INFERENCE_KEY,
 )
 
 result = view.shipped_result()
 if result is None:
     st.warning(
-        "The precomputed result (bnviz/data/figure1.npz) is missing. Make it with "
-        "`python -m bnviz.figure1 --ship`, or run it live below."
+        "The precomputed result (bnviz/data/figure1.npz) is missing or in an older format. Make "
+        "it with `python -m bnviz.figure1 --ship`, or run it live below."
     )
 else:
     view.render_panels(result)
-    st.markdown(view.setup_text(result))
+    st.markdown(setup_text(result))
     with st.expander("How this figure was made and measured"):
-        st.markdown(
-            "- **Accuracy** (a): on held-out test digits that are never trained on, measured every "
-            f"{result.total_steps // (len(result.steps) - 1):,} steps with BN in inference mode "
-            "(its running averages).\n"
-            "- **Percentiles** (b, c): of one unit's input z over a fixed batch of test digits, so "
-            "any change over time is the network's, not the data's. With BN, z = γ x̂ + β, where "
-            "x̂ has per-feature mean 0 and variance 1. At step 0 the running averages are still "
-            "at their defaults, so the very first point of (c) is the raw Wu.\n"
-            "- Both twins are trained in lockstep on the same mini-batches, each in its own thread.\n"
-            f"- {view.provenance_text(result)}"
-        )
+        notes = [*method_notes(result), view.provenance_text(result)]
+        st.markdown("\n".join(f"- {note}" for note in notes))
 
 st.header("Run it live")
 st.markdown(
-    "Rerun the experiment on this server and watch the panels grow. The full run is 50,000 "
-    "steps; a shorter run already shows the effect."
+    "Rerun the experiment on this server (one seed, seed 0) and watch the panels grow. The full "
+    "run is 50,000 steps; a shorter run already shows the start of it."
 )
 job = view.current_job()
 busy = job is not None and job.is_running

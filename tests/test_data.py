@@ -243,3 +243,51 @@ def test_unpickler_loads_arrays_but_refuses_other_globals():
 
     with pytest.raises(pickle.UnpicklingError, match="refusing"):
         make_mnist.load_pickle(pickle.dumps(Evil(), protocol=2))
+
+
+# --- binary MNIST (the paper's inputs) -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mnist_binary() -> Dataset:
+    return load_dataset("mnist-binary")
+
+
+def test_binary_mnist_is_registered_after_grey_mnist():
+    names = list(DATASETS)
+    assert names[0] == "mnist" and "mnist-binary" in names
+    assert "binary" in DATASETS["mnist-binary"].label
+
+
+def test_binary_mnist_is_grey_mnist_thresholded_at_one_half(mnist, mnist_binary):
+    assert mnist_binary.name == "mnist-binary" and "0 or 1" in mnist_binary.description
+    for split in ("train", "test"):
+        x, grey = getattr(mnist_binary, f"x_{split}"), getattr(mnist, f"x_{split}")
+        assert x.dtype == torch.float32 and x.is_contiguous() and x.shape == grey.shape
+        assert torch.equal(x, (grey > 0.5).float())  # ink where the grey level is above 0.5
+        assert torch.equal(getattr(mnist_binary, f"y_{split}"), getattr(mnist, f"y_{split}"))
+    ink = mnist_binary.x_train.mean().item()
+    assert 0.1 < ink < 0.2  # ~13% of MNIST's pixels are ink: neither all 0 nor all 1
+
+
+def test_binary_mnist_keeps_the_read_only_contract(mnist_binary):
+    for key in ("x_train", "y_train", "x_test", "y_test"):
+        assert getattr(mnist_binary, key).is_inference(), key
+    assert load_dataset("mnist-binary") is mnist_binary  # loaded once per process
+
+
+def test_loading_grey_mnist_never_builds_the_binary_copy(monkeypatch):
+    # Each is a ~220 MB float32 copy: a process that uses grey MNIST must not pay for both.
+    built = []
+    spec = DATASETS["mnist-binary"]
+    monkeypatch.setitem(
+        DATASETS,
+        "mnist-binary",
+        DatasetSpec(label=spec.label, loader=lambda: built.append(1) or spec.loader()),
+    )
+    data._load_cached.cache_clear()
+    try:
+        assert load_dataset("mnist").name == "mnist"
+        assert built == []
+    finally:
+        data._load_cached.cache_clear()

@@ -1,10 +1,13 @@
 """``python -m bnviz.figure1``: reproduce Figure 1 of Ioffe & Szegedy (2015) and write its files.
 
-    python -m bnviz.figure1 [--steps 50000] [--out out/figure1] [--seed 0] [--ship]
+    python -m bnviz.figure1 [--steps 50000] [--seeds 3] [--first-seed 0] [--binary]
+                            [--out out/figure1] [--ship]
 
-Trains the paper's twins with :class:`bnviz.figure1.job.Figure1Job`, shows a progress bar on stderr,
-and writes the CSV, ``.npz``, HTML and (with Chromium) PNG of the three panels into ``--out``;
-``--ship`` also replaces the page's precomputed result, ``bnviz/data/figure1.npz``.
+Trains the paper's twins once per seed (seeds ``first_seed, first_seed + 1, ...``, one after
+another: each seed's twins already use both cores) with :class:`bnviz.figure1.job.MultiSeedJob`,
+shows one progress bar over all of them on stderr, and writes the CSV, ``.npz``, HTML and (with
+Chromium) PNG of the three panels into ``--out``; ``--ship`` also replaces the page's precomputed
+result, ``bnviz/data/figure1.npz``. ``--binary`` trains on binary digits, as the paper did.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from bnviz.figure1.job import PAPER_STEPS, Figure1Job, paper_config
+from bnviz.figure1 import findings
+from bnviz.figure1.job import PAPER_STEPS, SEEDS, MultiSeedJob, paper_config
 from bnviz.figure1.progress import TerminalProgress
 from bnviz.figure1.result import RESULT_PATH
 from bnviz.train.experiment import configure_torch_threads
@@ -28,7 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--steps", type=int, default=PAPER_STEPS, help="training steps (50000)")
     parser.add_argument("--out", type=Path, default=Path("out/figure1"), help="output directory")
-    parser.add_argument("--seed", type=int, default=0, help="weights, batches and probe (0)")
+    parser.add_argument("--seeds", type=int, default=SEEDS, help=f"runs, one per seed ({SEEDS})")
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="the first seed; the others follow it (0)"
+    )
+    parser.add_argument(
+        "--binary", action="store_true", help="binary pixels, as in the paper (mnist-binary)"
+    )
     parser.add_argument("--serial", action="store_true", help="train the twins one after another")
     parser.add_argument("--no-png", action="store_true", help="skip the PNG (needs Chromium)")
     parser.add_argument(
@@ -37,12 +47,19 @@ def main(argv: list[str] | None = None) -> int:
         help=f"also write {RESULT_PATH.name} into the package (the page's precomputed figure)",
     )
     args = parser.parse_args(argv)
+    if not 1 <= args.seeds <= 100:
+        parser.error(f"--seeds must be between 1 and 100, got {args.seeds}")
     from bnviz.figure1 import export  # plotly and the browser only when writing files
 
     configure_torch_threads(1)  # one per twin: the twins already use both cores
-    cfg = paper_config(args.steps, seed=args.seed)
-    job = Figure1Job(args.steps, cfg, parallel=not args.serial)
-    print(f"Figure 1: {args.steps:,} steps x 2 twins · {cfg.summary()}", file=sys.stderr)
+    data = {"dataset": "mnist-binary"} if args.binary else {}
+    cfg = paper_config(args.steps, seed=args.first_seed, **data)
+    seeds = tuple(range(args.first_seed, args.first_seed + args.seeds))
+    job = MultiSeedJob(args.steps, seeds, cfg, parallel=not args.serial)
+    print(
+        f"Figure 1: {args.steps:,} steps x 2 twins x {len(seeds)} seeds · {cfg.summary()}",
+        file=sys.stderr,
+    )
     bar = TerminalProgress()
     wall, cpu = time.perf_counter(), time.process_time()
     try:
@@ -61,11 +78,19 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
     for twin in TWINS:
+        each = ", ".join(f"{a:.4f}" for a in result.final_accuracies(twin))
         print(
-            f"  {twin:>5}: final test accuracy {result.accuracy[twin][-1]:.4f}, "
-            f"typical-unit drift {result.drift(twin):.2f}",
+            f"  {twin:>5}: final test accuracy {result.final_accuracy(twin):.4f} (seeds: {each}); "
+            f"seed {result.shown_seed}'s typical unit: 15-85 band "
+            f"{result.band_width(twin)[0]:.2f} -> {result.band_width(twin)[-1]:.2f} wide",
             file=sys.stderr,
         )
+    gap = findings.accuracy(result)
+    print(
+        f"  bn - plain: {100 * gap.gap:+.2f} points (seeds {100 * gap.gap_lo:+.2f} to "
+        f"{100 * gap.gap_hi:+.2f}; test-set noise ±{100 * gap.noise:.2f}): {gap.verdict}",
+        file=sys.stderr,
+    )
     written = export.write_all(result, args.out, png=not args.no_png)
     if args.ship:
         result.save(RESULT_PATH)

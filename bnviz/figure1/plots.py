@@ -1,8 +1,11 @@
 """Figure builders for the paper's Figure 1 (Ioffe & Szegedy 2015): a result in, plotly dicts out.
 
-- (a) :func:`accuracy_figure`: test accuracy vs training step, without and with BN;
+- (a) :func:`accuracy_figure`: test accuracy vs training step, without and with BN: the mean over
+  the result's seeds, and (several seeds) the band from the lowest to the highest seed;
 - (b, c) :func:`percentile_figure`: the 15th/50th/85th percentiles of the input to a typical
-  sigmoid of the last hidden layer over training, plain twin (b), bn twin (c);
+  sigmoid of the last hidden layer over training, as the layer sees it during training, plain twin
+  (b), bn twin (c), for the result's shown seed; ``inference=True`` adds to (c) the same unit in
+  inference mode (running averages, what the layer sees at test time) as dashed lines;
 - :func:`panels`: the three as separate figures (the page); :func:`figure1`: side by side in one
   figure (the CLI's HTML and PNG).
 
@@ -41,14 +44,15 @@ if TYPE_CHECKING:
 PANEL_HEIGHT = 340  # px: the three panels fit one laptop-projector row
 ACCURACY_FLOOR = 0.7  # the paper's axis starts at 0.7; lower only when the data goes lower
 UIREVISION = "figure1"  # constant: a growing chart keeps the user's zoom
+TEST_TIME_COLOR = "#333"  # the inference view's dashed lines, as in the live lab
 
 
 def accuracy_range(result: Figure1Result) -> list[float]:
     """Panel (a)'s y range ``[lo, 1.005]``: ``lo`` is the paper's 0.7, lowered in steps of 0.1 to
-    show every accuracy measured after the first 5% of the run (the first few hundred steps climb
-    from chance, 0.1, and would flatten the part worth looking at)."""
+    show every accuracy (of any seed) measured after the first 5% of the run (the first few hundred
+    steps climb from chance, 0.1, and would flatten the part worth looking at)."""
     late = result.steps >= 0.05 * result.total_steps
-    values = np.concatenate([result.accuracy[t][late] for t in TWINS])
+    values = np.concatenate([result.accuracy[t][:, late].ravel() for t in TWINS])
     values = values[np.isfinite(values)]
     lo = ACCURACY_FLOOR
     if values.size:
@@ -56,9 +60,13 @@ def accuracy_range(result: Figure1Result) -> list[float]:
     return [max(lo, 0.0), 1.005]
 
 
-def percentile_range(result: Figure1Result) -> list[float]:
-    """One y range for (b) and (c): every recorded percentile of both twins, padded by 10%."""
-    values = np.concatenate([result.percentiles[t].reshape(-1) for t in TWINS])
+def percentile_range(result: Figure1Result, inference: bool = False) -> list[float]:
+    """One y range for (b) and (c): every percentile they show (the shown seed's, both twins, and
+    with ``inference`` the bn twin's inference view), padded by 10%."""
+    shown = [result.shown_percentiles(t) for t in TWINS]
+    if inference:
+        shown.append(result.shown_percentiles("bn", inference=True))
+    values = np.concatenate([p.reshape(-1) for p in shown])
     values = values[np.isfinite(values)]
     if values.size == 0:
         return [-2.0, 2.0]
@@ -71,33 +79,50 @@ def percentile_range(result: Figure1Result) -> list[float]:
 
 
 def _accuracy_parts(result: Figure1Result, xa: str, ya: str) -> tuple[list[dict], dict, dict, str]:
-    traces = [
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "x": result.steps,
-            "y": result.accuracy[twin],
-            "name": label,
-            "legendgroup": twin,
-            "line": {"color": VARIANT_COLORS[twin], "width": 2.5},
-            "xaxis": xa,
-            "yaxis": ya,
-            "hovertemplate": "step %{x:,}<br>accuracy %{y:.3f}<extra>" + label + "</extra>",
-        }
-        for twin, label in ((t, VARIANT_LABELS[t]) for t in TWINS)
-    ]
+    seeds = len(result.seeds)
+    common = {"type": "scatter", "mode": "lines", "x": result.steps, "xaxis": xa, "yaxis": ya}
+    traces = []
+    for twin in TWINS:
+        label, color = VARIANT_LABELS[twin], VARIANT_COLORS[twin]
+        if seeds > 1:  # the seeds' min-max band under the mean line
+            lo, hi = result.accuracy_spread(twin)
+            edge = {"color": alpha(color, 0.35), "width": 0.5}
+            traces += [
+                {**common, "y": hi, "line": edge, "legendgroup": twin, "showlegend": False,
+                 "name": f"{label}, highest seed", "hoverinfo": "skip"},
+                {**common, "y": lo, "line": edge, "legendgroup": twin, "showlegend": False,
+                 "name": f"{label}, lowest seed", "fill": "tonexty",
+                 "fillcolor": alpha(color, 0.18), "hoverinfo": "skip"},
+            ]  # fmt: skip
+        traces.append(
+            {
+                **common,
+                "y": result.mean_accuracy(twin),
+                "name": label,
+                "legendgroup": twin,
+                "line": {"color": color, "width": 2.5},
+                "hovertemplate": "step %{x:,}<br>accuracy %{y:.2%}<extra>" + label + "</extra>",
+            }
+        )
     y_axis = axis("test accuracy", range=accuracy_range(result), tickformat=".0%")
     # The title's second line is the legend: a legend box would cover a short run's low curve.
     key = " · ".join(_colored(VARIANT_LABELS[t], VARIANT_COLORS[t]) for t in TWINS)
+    if seeds > 1:
+        key += f" · mean, {seeds} seeds"  # the band is explained in the caption
     return traces, _xaxis(result), y_axis, f"(a) Test accuracy<br>{_small(key)}"
 
 
 def _percentile_parts(
-    result: Figure1Result, twin: str, xa: str, ya: str, y_range: list[float]
+    result: Figure1Result,
+    twin: str,
+    xa: str,
+    ya: str,
+    y_range: list[float],
+    inference: bool = False,
 ) -> tuple[list[dict], dict, dict, str]:
     if twin not in TWINS:
         raise ValueError(f"twin must be one of {list(TWINS)}, got {twin!r}.")
-    p = result.percentiles[twin]  # (records, 3): columns are result.quantiles, 15/50/85
+    p = result.shown_percentiles(twin)  # (records, 3): columns are result.quantiles, 15/50/85
     color = VARIANT_COLORS[twin]
     common = {
         "type": "scatter",
@@ -136,20 +161,34 @@ def _percentile_parts(
             "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>median</extra>",
         },
     ]
+    key_text = f"{q_lo}, {q_mid} (bold), {q_hi} percentiles in training"
+    if inference and twin == "bn":
+        at_test = result.shown_percentiles("bn", inference=True)
+        traces += [
+            {**common, "y": at_test[:, k], "name": f"{name} at test time",
+             "line": {"color": TEST_TIME_COLOR, "width": width, "dash": dash},
+             "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>" + name + " at test time</extra>"}
+            for k, width, dash, name in [(0, 1, "dot", q_lo), (1, 2, "dash", "median"),
+                                         (2, 1, "dot", q_hi)]
+        ]  # fmt: skip
+        # Short enough for a third of a laptop screen: the caption says the rest.
+        key_text = f"{q_lo.removesuffix('th')}/{q_mid.removesuffix('th')} (bold)/{q_hi}: "
+        key_text += "training; dashed: test time"
     panel = "(b)" if twin == "plain" else "(c)"
     label = VARIANT_LABELS[twin]
-    key = _small(f"{q_lo}, {q_mid} (bold), {q_hi} percentiles")
-    title = f"{panel} {label[0].upper()}{label[1:]}: input to a sigmoid<br>{key}"
-    y_axis = axis(f"last hidden layer, unit {result.unit}", range=y_range)
+    title = f"{panel} {label[0].upper()}{label[1:]}: input to a sigmoid<br>{_small(key_text)}"
+    y_axis = axis(f"last layer, unit {result.unit} (seed {result.shown_seed})", range=y_range)
     return traces, _xaxis(result), y_axis, title
 
 
-def _parts(result: Figure1Result) -> dict[str, tuple[list[dict], dict, dict, str]]:
-    y_range = percentile_range(result)
+def _parts(
+    result: Figure1Result, inference: bool = False
+) -> dict[str, tuple[list[dict], dict, dict, str]]:
+    y_range = percentile_range(result, inference)
     return {
         "accuracy": _accuracy_parts(result, "x", "y"),
         "plain": _percentile_parts(result, "plain", "x", "y", y_range),
-        "bn": _percentile_parts(result, "bn", "x", "y", y_range),
+        "bn": _percentile_parts(result, "bn", "x", "y", y_range, inference),
     }
 
 
@@ -162,25 +201,34 @@ def accuracy_figure(result: Figure1Result, height: int = PANEL_HEIGHT) -> Figure
 
 
 def percentile_figure(
-    result: Figure1Result, twin: str, y_range: list[float] | None = None, height: int = PANEL_HEIGHT
+    result: Figure1Result,
+    twin: str,
+    y_range: list[float] | None = None,
+    height: int = PANEL_HEIGHT,
+    inference: bool = False,
 ) -> Figure:
-    """Panel (b) for ``twin="plain"``, (c) for ``twin="bn"``: the typical unit's 15/50/85th
-    percentiles over training, the 15-85 band shaded. ``y_range`` defaults to
-    :func:`percentile_range`, shared by (b) and (c)."""
-    y_range = y_range if y_range is not None else percentile_range(result)
-    return _single(*_percentile_parts(result, twin, "x", "y", y_range), height)
+    """Panel (b) for ``twin="plain"``, (c) for ``twin="bn"``: the shown seed's typical unit, its
+    15/50/85th percentiles over training, the 15-85 band shaded; ``inference`` adds the bn twin's
+    test-time view, dashed. ``y_range`` defaults to :func:`percentile_range`, shared by (b), (c)."""
+    y_range = y_range if y_range is not None else percentile_range(result, inference)
+    return _single(*_percentile_parts(result, twin, "x", "y", y_range, inference), height)
 
 
-def panels(result: Figure1Result, height: int = PANEL_HEIGHT) -> dict[str, Figure]:
-    """``{"accuracy": (a), "plain": (b), "bn": (c)}`` as three figures with a shared (b, c) range."""
-    return {key: _single(*parts, height) for key, parts in _parts(result).items()}
+def panels(
+    result: Figure1Result, height: int = PANEL_HEIGHT, inference: bool = False
+) -> dict[str, Figure]:
+    """``{"accuracy": (a), "plain": (b), "bn": (c)}`` as three figures with a shared (b, c) range;
+    ``inference`` adds the test-time view to (c)."""
+    return {key: _single(*parts, height) for key, parts in _parts(result, inference).items()}
 
 
-def figure1(result: Figure1Result, title: str | None = None, height: int = 430) -> Figure:
+def figure1(
+    result: Figure1Result, title: str | None = None, height: int = 430, inference: bool = False
+) -> Figure:
     """The three panels side by side in one figure (the HTML and PNG of the CLI)."""
     doms = domains(3, gap=0.07)
     data, notes, layout = [], [], {}
-    for k, (traces, x_axis, y_axis, text) in enumerate(_parts(result).values()):
+    for k, (traces, x_axis, y_axis, text) in enumerate(_parts(result, inference).values()):
         xa, ya = axis_ids(k)
         xk, yk = layout_keys(k)
         for trace in traces:

@@ -1,4 +1,5 @@
-"""The Figure 1 page in a real browser: the shipped panels at once; a short live run streams and ends."""
+"""The Figure 1 page in a real browser: the shipped panels at once, the test-time view on request; a
+short live run streams and ends."""
 
 from __future__ import annotations
 
@@ -18,8 +19,15 @@ def test_shows_the_three_panels_at_once(open_app):
     )
     for title in ("(a) Test accuracy", "(b) Without BN", "(c) With BN"):
         assert page.locator(".main-svg").get_by_text(title).count() >= 1, title
+    assert page.get_by_text("one sigmoid's input, with and without batch norm").count() >= 1
     assert page.get_by_text("internal covariate shift").count() >= 1
     assert page.get_by_role("button", name="Stop").is_disabled()
+    # The test-time toggle redraws (c) with the dashed inference view and explains it.
+    page.get_by_text("Also show (c) at test time").click()
+    page.locator(".main-svg").get_by_text("dashed: test time").first.wait_for(timeout=15_000)
+    page.get_by_text("Dashed: the same digits in inference mode").first.wait_for(timeout=15_000)
+    harness.wait_for_app(page)
+    assert harness.exceptions_on(page) == []
 
 
 def test_run_it_live_shows_progress_and_finishes(open_app):
