@@ -33,13 +33,13 @@ seeds of a ``MultiSeedJob`` run one after another: each one's twins already use 
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections.abc import Callable
 
 from bnviz.config import RunConfig
 from bnviz.figure1.result import RESULT_PATH, Figure1Result, combine, from_snapshot
 from bnviz.train.experiment import Experiment
+from bnviz.train.job import Job
 
 PAPER_STEPS = 50_000  # the paper's Fig. 1 x axis
 RECORDS = 100  # records per run: a smooth curve at any run length, ~2% of the work at 50k steps
@@ -73,16 +73,14 @@ def paper_config(steps: int = PAPER_STEPS, **changes) -> RunConfig:
     return dataclasses.replace(RunConfig(), **changes)
 
 
-class Figure1Job:
-    """One bounded Figure 1 run: ``steps`` lockstep steps of the twins, in a background thread.
-
-    ``start()`` launches it, ``pause()``/``resume()`` hold and continue it between chunks,
-    ``stop()`` ends it for good; ``result()`` is a consistent partial (or final) result at any time,
-    from any thread. ``run()`` does the same work in the calling thread instead. Progress:
-    ``steps_done``, ``steps_per_second`` (over the time spent training, pauses excluded),
-    ``eta_seconds``, ``finished``; an exception in the worker is kept in ``error``.
-    ``eval_size``: test digits behind the accuracy (None: every one outside the probe set).
+class Figure1Job(Job):
+    """One bounded Figure 1 run: ``steps`` lockstep steps of the twins; control and progress as
+    :class:`bnviz.train.job.Job`. ``result()`` is a consistent partial (or final) result at any
+    time, from any thread. ``eval_size``: test digits behind the accuracy (None: every one outside
+    the probe set).
     """
+
+    thread_name = "bnviz-figure1"
 
     def __init__(
         self,
@@ -91,52 +89,15 @@ class Figure1Job:
         eval_size: int | None = None,
         parallel: bool = True,
     ):
-        if not 1 <= steps <= 1_000_000:
-            raise ValueError(f"Choose between 1 and 1,000,000 steps, got {steps:,}.")
-        self.steps = int(steps)
+        super().__init__(steps)
         self.cfg = cfg or paper_config(self.steps)
         self.chunk_steps = min(MAX_CHUNK, self.cfg.record_every)
         self._eval_size, self._parallel = eval_size, parallel
         self._exp: Experiment | None = None
-        self._lock = threading.Lock()
-        self._resume = threading.Event()
-        self._resume.set()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._done = 0
-        self._train_seconds = 0.0
-        self.setup_seconds = 0.0  # building the experiment: loading MNIST, the step-0 records
-        self.error: BaseException | None = None
-
-    # -- progress (any thread) --
-
-    @property
-    def steps_done(self) -> int:
-        return self._done
-
-    @property
-    def finished(self) -> bool:
-        return self._done >= self.steps
-
-    @property
-    def is_running(self) -> bool:
-        """True while the worker thread is training (not paused, stopped, failed or finished)."""
-        alive = self._thread is not None and self._thread.is_alive()
-        return alive and self._resume.is_set() and not self._stop.is_set() and not self.finished
 
     @property
     def train_seconds(self) -> float:
-        return self._train_seconds
-
-    @property
-    def steps_per_second(self) -> float:
-        return self._done / self._train_seconds if self._train_seconds > 0 else 0.0
-
-    @property
-    def eta_seconds(self) -> float | None:
-        """Seconds of training left at the speed so far; None before the first chunk."""
-        rate = self.steps_per_second
-        return (self.steps - self._done) / rate if rate > 0 else None
+        return self._work_seconds
 
     @property
     def experiment(self) -> Experiment | None:
@@ -152,61 +113,19 @@ class Figure1Job:
             return None
         return from_snapshot(exp.snapshot(), self.steps, self._meta())
 
-    # -- control --
-
-    def start(self) -> None:
-        """Start the background run (idempotent; also resumes a paused run)."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._work, name="bnviz-figure1", daemon=True)
-            self._thread.start()
-        self.resume()
-
-    def pause(self) -> None:
-        self._resume.clear()
-
-    def resume(self) -> None:
-        self._resume.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """End the run after the current chunk and join the worker."""
-        self._stop.set()
-        self._resume.set()  # a paused worker must wake up to see the stop
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def run(self, progress: Callable[[Figure1Job], None] | None = None) -> Figure1Result:
-        """Train in the calling thread; ``progress(job)`` after every chunk. Returns the result."""
-        self._train(progress)
-        if self.error is not None:
-            raise self.error
-        return self.result()
-
     # -- the work --
 
-    def _work(self) -> None:
-        try:
-            self._train(None)
-        except BaseException as exc:  # kept for the page; the thread must not die silently
-            self.error = exc
-
-    def _train(self, progress: Callable[[Figure1Job], None] | None) -> None:
+    def _work_loop(self, progress: Callable[[Figure1Job], None] | None) -> None:
         began = time.perf_counter()
         exp = Experiment(self.cfg, parallel=self._parallel, eval_size=self._eval_size)
         with self._lock:
             self._exp = exp
         self.setup_seconds = time.perf_counter() - began
         try:
-            while self._done < self.steps and not self._stop.is_set():
-                if not self._resume.is_set():
-                    self._resume.wait()
-                    continue
+            while self._done < self.steps and self._wait_while_paused():
                 t0 = time.perf_counter()
                 self._done = exp.step(min(self.chunk_steps, self.steps - self._done))
-                self._train_seconds += time.perf_counter() - t0
+                self._work_seconds += time.perf_counter() - t0
                 if exp.all_diverged:
                     break
                 if progress is not None:
@@ -223,7 +142,7 @@ class Figure1Job:
             "lr": cfg.lr,
             "init_std": cfg.init_std,
             "steps_done": self._done,
-            "train_seconds": round(self._train_seconds, 2),
+            "train_seconds": round(self._work_seconds, 2),
             "setup_seconds": round(self.setup_seconds, 2),
             "parallel": self._parallel,
         }

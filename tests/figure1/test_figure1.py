@@ -350,7 +350,7 @@ def test_job_pauses_resumes_and_stops():
 
 def test_job_keeps_the_workers_error():
     job = toy_job()
-    job._train = lambda progress: (_ for _ in ()).throw(RuntimeError("boom"))
+    job._work_loop = lambda progress: (_ for _ in ()).throw(RuntimeError("boom"))
     job.start()
     job.join(10)
     assert isinstance(job.error, RuntimeError)
