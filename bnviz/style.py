@@ -12,6 +12,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from bnviz.train.variants import VARIANTS
 
 Figure = dict[str, Any]  # plotly's JSON schema: {"data": [...], "layout": {...}}
@@ -66,6 +68,18 @@ def panel_title(text: str, x_domain: Sequence[float], y: float = 1.0) -> dict:
         "showarrow": False,
         "font": {"size": 15},
     }
+
+
+def padded_range(values: np.ndarray, pad: float = 0.1, least: float = 0.25) -> list[float]:
+    """A y range holding every finite value, padded by ``pad`` of its span (at least ``least``);
+    ``[-2, 2]`` when there is none. Panels that compare distributions share one such range."""
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return [-2.0, 2.0]
+    lo, hi = float(values.min()), float(values.max())
+    margin = max(pad * (hi - lo), least)
+    return [lo - margin, hi + margin]
 
 
 def log_ticks(lo: float, hi: float) -> dict:

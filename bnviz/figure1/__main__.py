@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from bnviz.figure1 import findings
 from bnviz.figure1.job import PAPER_STEPS, SEEDS, MultiSeedJob, paper_config
-from bnviz.figure1.progress import TerminalProgress
+from bnviz.figure1.progress import add_output_arguments, run_with_bar
 from bnviz.figure1.result import RESULT_PATH
 from bnviz.train.experiment import configure_torch_threads
 from bnviz.train.variants import TWINS
@@ -40,12 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         "--binary", action="store_true", help="binary pixels, as in the paper (mnist-binary)"
     )
     parser.add_argument("--serial", action="store_true", help="train the twins one after another")
-    parser.add_argument("--no-png", action="store_true", help="skip the PNG (needs Chromium)")
-    parser.add_argument(
-        "--ship",
-        action="store_true",
-        help=f"also write {RESULT_PATH.name} into the package (the page's precomputed figure)",
-    )
+    add_output_arguments(parser, RESULT_PATH)
     args = parser.parse_args(argv)
     if not 1 <= args.seeds <= 100:
         parser.error(f"--seeds must be between 1 and 100, got {args.seeds}")
@@ -60,15 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Figure 1: {args.steps:,} steps x 2 twins x {len(seeds)} seeds · {cfg.summary()}",
         file=sys.stderr,
     )
-    bar = TerminalProgress()
-    wall, cpu = time.perf_counter(), time.process_time()
-    try:
-        result = job.run(bar)
-    finally:
-        bar.close()
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    # CPU seconds next to wall seconds: on a shared machine their ratio shows how much of the two
-    # cores the run actually got.
+    result, wall, cpu = run_with_bar(job)
     result = result.with_meta(
         wall_seconds=round(wall, 2), cpu_seconds=round(cpu, 2), **export.provenance(argv)
     )

@@ -93,17 +93,10 @@ class Figure1Job(Job):
         self.cfg = cfg or paper_config(self.steps)
         self.chunk_steps = min(MAX_CHUNK, self.cfg.record_every)
         self._eval_size, self._parallel = eval_size, parallel
-        self._exp: Experiment | None = None
 
     @property
     def train_seconds(self) -> float:
         return self._work_seconds
-
-    @property
-    def experiment(self) -> Experiment | None:
-        """The run's engine (None before the worker built it); read it only once finished."""
-        with self._lock:
-            return self._exp
 
     def result(self) -> Figure1Result | None:
         """The records so far (a copy); None before the experiment exists."""
@@ -123,13 +116,9 @@ class Figure1Job(Job):
         self.setup_seconds = time.perf_counter() - began
         try:
             while self._done < self.steps and self._wait_while_paused():
-                t0 = time.perf_counter()
-                self._done = exp.step(min(self.chunk_steps, self.steps - self._done))
-                self._work_seconds += time.perf_counter() - t0
-                if exp.all_diverged:
+                n = min(self.chunk_steps, self.steps - self._done)
+                if not self._advance(exp, n, time.perf_counter(), progress):
                     break
-                if progress is not None:
-                    progress(self)
         finally:
             exp.close()
 

@@ -24,18 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bnviz.style import (
-    VARIANT_COLORS,
-    VARIANT_LABELS,
-    Figure,
-    alpha,
-    axis,
-    axis_ids,
-    base_layout,
-    domains,
-    layout_keys,
-    panel_title,
-)
+from bnviz import style
+from bnviz.style import VARIANT_COLORS, VARIANT_LABELS, Figure
 from bnviz.train.variants import TWINS
 
 if TYPE_CHECKING:
@@ -66,13 +56,7 @@ def percentile_range(result: Figure1Result, inference: bool = False) -> list[flo
     shown = [result.shown_percentiles(t) for t in TWINS]
     if inference:
         shown.append(result.shown_percentiles("bn", inference=True))
-    values = np.concatenate([p.reshape(-1) for p in shown])
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return [-2.0, 2.0]
-    lo, hi = float(values.min()), float(values.max())
-    pad = max(0.1 * (hi - lo), 0.25)
-    return [lo - pad, hi + pad]
+    return style.padded_range(np.concatenate([p.reshape(-1) for p in shown]))
 
 
 # -- panels as (traces, x axis, y axis, title) so they can stand alone or share one figure ----------
@@ -86,13 +70,13 @@ def _accuracy_parts(result: Figure1Result, xa: str, ya: str) -> tuple[list[dict]
         label, color = VARIANT_LABELS[twin], VARIANT_COLORS[twin]
         if seeds > 1:  # the seeds' min-max band under the mean line
             lo, hi = result.accuracy_spread(twin)
-            edge = {"color": alpha(color, 0.35), "width": 0.5}
+            edge = {"color": style.alpha(color, 0.35), "width": 0.5}
             traces += [
                 {**common, "y": hi, "line": edge, "legendgroup": twin, "showlegend": False,
                  "name": f"{label}, highest seed", "hoverinfo": "skip"},
                 {**common, "y": lo, "line": edge, "legendgroup": twin, "showlegend": False,
                  "name": f"{label}, lowest seed", "fill": "tonexty",
-                 "fillcolor": alpha(color, 0.18), "hoverinfo": "skip"},
+                 "fillcolor": style.alpha(color, 0.18), "hoverinfo": "skip"},
             ]  # fmt: skip
         traces.append(
             {
@@ -104,7 +88,7 @@ def _accuracy_parts(result: Figure1Result, xa: str, ya: str) -> tuple[list[dict]
                 "hovertemplate": "step %{x:,}<br>accuracy %{y:.2%}<extra>" + label + "</extra>",
             }
         )
-    y_axis = axis("test accuracy", range=accuracy_range(result), tickformat=".0%")
+    y_axis = style.axis("test accuracy", range=accuracy_range(result), tickformat=".0%")
     # The title's second line is the legend: a legend box would cover a short run's low curve.
     key = " · ".join(_colored(VARIANT_LABELS[t], VARIANT_COLORS[t]) for t in TWINS)
     if seeds > 1:
@@ -150,7 +134,7 @@ def _percentile_parts(
             "line": edge,
             "name": q_lo,
             "fill": "tonexty",
-            "fillcolor": alpha(color, 0.22),
+            "fillcolor": style.alpha(color, 0.22),
             "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>" + q_lo + " percentile</extra>",
         },
         {
@@ -177,7 +161,7 @@ def _percentile_parts(
     panel = "(b)" if twin == "plain" else "(c)"
     label = VARIANT_LABELS[twin]
     title = f"{panel} {label[0].upper()}{label[1:]}: input to a sigmoid<br>{_small(key_text)}"
-    y_axis = axis(f"last layer, unit {result.unit} (seed {result.shown_seed})", range=y_range)
+    y_axis = style.axis(f"last layer, unit {result.unit} (seed {result.shown_seed})", range=y_range)
     return traces, _xaxis(result), y_axis, title
 
 
@@ -226,16 +210,16 @@ def figure1(
     result: Figure1Result, title: str | None = None, height: int = 430, inference: bool = False
 ) -> Figure:
     """The three panels side by side in one figure (the HTML and PNG of the CLI)."""
-    doms = domains(3, gap=0.07)
+    doms = style.domains(3, gap=0.07)
     data, notes, layout = [], [], {}
     for k, (traces, x_axis, y_axis, text) in enumerate(_parts(result, inference).values()):
-        xa, ya = axis_ids(k)
-        xk, yk = layout_keys(k)
+        xa, ya = style.axis_ids(k)
+        xk, yk = style.layout_keys(k)
         for trace in traces:
             data.append({**trace, "xaxis": xa, "yaxis": ya, "showlegend": False})
         layout[xk] = {**x_axis, "domain": doms[k], "anchor": ya}
         layout[yk] = {**y_axis, "anchor": xa}
-        notes.append(panel_title(text, doms[k]))
+        notes.append(style.panel_title(text, doms[k]))
     subtitle = result.describe()
     notes.append(
         {
@@ -253,7 +237,7 @@ def figure1(
     return {
         "data": data,
         "layout": {
-            **base_layout(height, uirevision=UIREVISION),
+            **style.base_layout(height, uirevision=UIREVISION),
             **layout,
             "title": {"text": title or "Ioffe & Szegedy (2015), Figure 1 — reproduced", "x": 0.01},
             "margin": {"l": 60, "r": 20, "t": 100, "b": 95},
@@ -268,16 +252,16 @@ def figure1(
 
 def _xaxis(result: Figure1Result) -> dict:
     # A little past the end so the last point is not cut by the frame.
-    return axis("training step", range=[0, result.total_steps * 1.01], tickformat="~s")
+    return style.axis("training step", range=[0, result.total_steps * 1.01], tickformat="~s")
 
 
 def _single(traces: list[dict], x_axis: dict, y_axis: dict, text: str, height: int) -> Figure:
     layout = {
-        **base_layout(height, uirevision=UIREVISION),
+        **style.base_layout(height, uirevision=UIREVISION),
         "margin": {"l": 60, "r": 15, "t": 60, "b": 50},  # t: two title lines
         "xaxis": x_axis,
         "yaxis": y_axis,
-        "annotations": [panel_title(text, [0, 1])],
+        "annotations": [style.panel_title(text, [0, 1])],
         "showlegend": False,
     }
     return {"data": traces, "layout": layout}

@@ -1,4 +1,5 @@
-"""Progress of a long run, as text: a terminal bar and an ``m:ss`` clock for ETAs.
+"""Progress of a long run, as text: a terminal bar, an ``m:ss`` clock for ETAs, and what the
+experiment CLIs share around them.
 
 Anything with ``steps_done``, ``steps``, ``steps_per_second``, ``eta_seconds`` and ``finished``
 (e.g. :class:`bnviz.figure1.Figure1Job`) can be shown.
@@ -6,8 +7,11 @@ Anything with ``steps_done``, ``steps``, ``steps_per_second``, ``eta_seconds`` a
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
 
 def clock(seconds: float) -> str:
@@ -52,3 +56,28 @@ class TerminalProgress:
     def close(self) -> None:
         if self.tty:
             self.stream.write("\n")
+
+
+def run_with_bar(job) -> tuple[Any, float, float]:
+    """Run ``job`` in the calling thread with a :class:`TerminalProgress` bar on stderr.
+
+    Returns ``(result, wall seconds, CPU seconds)``: on a shared machine the ratio of the two says
+    how much of the cores the run actually got.
+    """
+    bar = TerminalProgress()
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        result = job.run(bar)
+    finally:
+        bar.close()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, result_path: Path) -> None:
+    """The options every experiment CLI shares: skip the PNGs, and ship the page's result."""
+    parser.add_argument("--no-png", action="store_true", help="skip the PNGs (need Chromium)")
+    parser.add_argument(
+        "--ship",
+        action="store_true",
+        help=f"also write {result_path.name} into the package (the page's precomputed result)",
+    )

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bnviz.shipped import ShippedResult
 from bnviz.train.snapshot import PERCENTILES
 from bnviz.train.variants import TWINS
 
@@ -49,7 +50,7 @@ FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
-class Figure1Result:
+class Figure1Result(ShippedResult):
     steps: np.ndarray  # (n,) int64
     seeds: tuple[int, ...]  # (s,) one run per seed; panels (b, c) show seeds[0]
     accuracy: Mapping[str, np.ndarray]  # twin -> (s, n) float64
@@ -80,14 +81,6 @@ class Figure1Result:
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
 
     # -- reading --
-
-    @property
-    def steps_done(self) -> int:
-        return int(self.steps[-1]) if len(self.steps) else 0
-
-    @property
-    def complete(self) -> bool:
-        return self.steps_done >= self.total_steps
 
     @property
     def shown_seed(self) -> int:
@@ -138,20 +131,12 @@ class Figure1Result:
 
     def describe(self) -> str:
         """One line on how this result was made, for captions."""
-        summary = self.meta.get("summary", "")
-        made = f"{self.steps_done:,} of {self.total_steps:,} steps"
-        if len(self.seeds) > 1:
-            made += f" · seeds {', '.join(map(str, self.seeds))}"
-        return f"{made} · {summary}" if summary else made
-
-    def with_meta(self, **changes: Any) -> Figure1Result:
-        return dataclasses.replace(self, meta={**self.meta, **changes})
+        seeds = [f"seeds {', '.join(map(str, self.seeds))}"] if len(self.seeds) > 1 else []
+        return super().describe(*seeds)
 
     # -- files --
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {
             "format_version": np.int64(FORMAT_VERSION),
             "steps": np.asarray(self.steps, np.int64),
@@ -160,14 +145,11 @@ class Figure1Result:
             "total_steps": np.int64(self.total_steps),
             "quantiles": np.asarray(self.quantiles, np.float64),
             "inference_bn": np.asarray(self.inference, np.float64),
-            "meta": np.array(json.dumps(dict(self.meta), sort_keys=True)),
         }
         for twin in TWINS:
             arrays[f"accuracy_{twin}"] = np.asarray(self.accuracy[twin], np.float64)
             arrays[f"percentiles_{twin}"] = np.asarray(self.percentiles[twin], np.float64)
-        with path.open("wb") as f:
-            np.savez_compressed(f, **arrays)
-        return path
+        return self._write(path, arrays)
 
     @classmethod
     def load(cls, path: str | Path = RESULT_PATH) -> Figure1Result:

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
-from bnviz.figure1.progress import TerminalProgress
+from bnviz.figure1.progress import add_output_arguments, run_with_bar
 from bnviz.ics.job import ICSJob, default_measure_every, ics_config
 from bnviz.ics.result import RESULT_PATH, ICSResult
 from bnviz.train.experiment import configure_torch_threads
@@ -35,12 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--measure-every", type=int, default=None, help="steps between measurements (steps/200)"
     )
-    parser.add_argument("--no-png", action="store_true", help="skip the PNGs (need Chromium)")
-    parser.add_argument(
-        "--ship",
-        action="store_true",
-        help=f"also write {RESULT_PATH.name} into the package (the page's precomputed result)",
-    )
+    add_output_arguments(parser, RESULT_PATH)
     args = parser.parse_args(argv)
     from bnviz.figure1.export import provenance  # plotly, git and versions only when writing files
     from bnviz.ics import export
@@ -53,13 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         f"ICS: {args.steps:,} steps x 3 variants, measuring every {every:,} · {cfg.summary()}",
         file=sys.stderr,
     )
-    bar = TerminalProgress()
-    wall, cpu = time.perf_counter(), time.process_time()
-    try:
-        result = job.run(bar)
-    finally:
-        bar.close()
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    result, wall, cpu = run_with_bar(job)
     made = provenance(argv)
     made["command"] = " ".join(["python -m bnviz.ics", *(sys.argv[1:] if argv is None else argv)])
     result = result.with_meta(wall_seconds=round(wall, 2), cpu_seconds=round(cpu, 2), **made)

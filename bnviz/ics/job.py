@@ -92,7 +92,6 @@ class ICSJob(Job):
         self.etas = eta_grid(self.cfg.lr)
         self.chunk_steps = min(MAX_CHUNK, self.cfg.record_every)
         self._eval_size, self._parallel = eval_size, parallel
-        self._exp: Experiment | None = None
         self._measured: list[Measurement] = []
         self._complete = False
         self.measure_seconds = 0.0  # of the work, the time spent measuring
@@ -101,12 +100,6 @@ class ICSJob(Job):
     def finished(self) -> bool:
         """True once every step is taken and the last measurement is in."""
         return self._complete
-
-    @property
-    def experiment(self) -> Experiment | None:
-        """The run's engine (None before the worker built it); read it only once finished."""
-        with self._lock:
-            return self._exp
 
     def result(self) -> ICSResult | None:
         """Everything recorded and measured so far (a copy); None before the experiment exists."""
@@ -146,12 +139,8 @@ class ICSJob(Job):
                     break
                 to_measure = self.measure_every - self._done % self.measure_every
                 n = min(self.chunk_steps, self.steps - self._done, to_measure)
-                self._done = exp.step(n)
-                self._work_seconds += time.perf_counter() - t0
-                if exp.all_diverged:
+                if not self._advance(exp, n, t0, progress):
                     break
-                if progress is not None:
-                    progress(self)
         finally:
             exp.close()
 

@@ -14,19 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bnviz.style import (
-    VARIANT_COLORS,
-    VARIANT_LABELS,
-    Figure,
-    alpha,
-    axis,
-    axis_ids,
-    base_layout,
-    domains,
-    layout_keys,
-    log_ticks,
-    panel_title,
-)
+from bnviz import style
+from bnviz.style import VARIANT_COLORS, VARIANT_LABELS, Figure
 
 if TYPE_CHECKING:
     from bnviz.ics.result import ICSResult
@@ -56,7 +45,7 @@ def measured_traces(result: ICSResult, v: str, values: np.ndarray, what: str) ->
     common = {"type": "scatter", "mode": "lines", "x": result.measure_steps, "showlegend": False}
     hover = "step %{x:,}<br>" + what + " %{y:.3g}<extra>" + label
     return [
-        {**common, "y": values, "line": {"color": alpha(color, 0.3), "width": 1}, "name": label,
+        {**common, "y": values, "line": {"color": style.alpha(color, 0.3), "width": 1}, "name": label,
          "hoverinfo": "skip"},
         {**common, "y": running_median(values), "line": {"color": color, "width": 2.5},
          "name": label, "hovertemplate": hover + " (running median)</extra>"},
@@ -73,7 +62,7 @@ def log_axis(traces: list[dict]) -> dict:
         return {"type": "log"}
     lo, hi = float(values.min()), float(values.max())
     if math.log10(hi / lo) <= MAX_DENSE_DECADES:
-        return {"type": "log", **log_ticks(lo, hi)}
+        return {"type": "log", **style.log_ticks(lo, hi)}
     exponents = range(math.ceil(math.log10(lo)), math.floor(math.log10(hi)) + 1)
     return {
         "type": "log",
@@ -89,24 +78,24 @@ def grid(rows: list[list[Parts]], height: int, uirevision: str, col_gap: float =
     ``col_gap`` (a share of the width) must hold a panel's tick labels and y-axis title: 0.08 is
     ~80 px on the page's ~1,000 px wide figures."""
     n_cols = max(len(row) for row in rows)
-    cols = _clipped(domains(n_cols, gap=col_gap))
+    cols = _clipped(style.domains(n_cols, gap=col_gap))
     # Stacked rows: the gap leaves room for the axis title of the row below and the next title.
-    heights = _clipped(domains(len(rows), gap=0.16 if len(rows) > 1 else 0.0))[::-1]
+    heights = _clipped(style.domains(len(rows), gap=0.16 if len(rows) > 1 else 0.0))[::-1]
     data, notes, layout, k = [], [], {}, 0
     for r, row in enumerate(rows):
         for c, (traces, x_axis, y_axis, title) in enumerate(row):
-            xa, ya = axis_ids(k)
-            xk, yk = layout_keys(k)
+            xa, ya = style.axis_ids(k)
+            xk, yk = style.layout_keys(k)
             data += [{**trace, "xaxis": xa, "yaxis": ya} for trace in traces]
             layout[xk] = {**x_axis, "domain": cols[c], "anchor": ya}
             layout[yk] = {**y_axis, "domain": heights[r], "anchor": xa}
             if title:
-                notes.append(panel_title(title, cols[c], y=heights[r][1]))
+                notes.append(style.panel_title(title, cols[c], y=heights[r][1]))
             k += 1
     return {
         "data": data,
         "layout": {
-            **base_layout(height, uirevision=uirevision),
+            **style.base_layout(height, uirevision=uirevision),
             **layout,
             "margin": {"l": 65, "r": 20, "t": 60, "b": 50},
             "annotations": notes,
@@ -122,7 +111,7 @@ def _clipped(doms: list[list[float]]) -> list[list[float]]:
 
 def step_axis(result: ICSResult) -> dict:
     # A little past the end so the last point is not cut by the frame.
-    return axis("training step", range=[0, result.total_steps * 1.01], tickformat="~s")
+    return style.axis("training step", range=[0, result.total_steps * 1.01], tickformat="~s")
 
 
 def color_key(result: ICSResult) -> str:

@@ -31,7 +31,7 @@ from bnviz.ics.panels import (
     small,
     step_axis,
 )
-from bnviz.style import VARIANT_COLORS, VARIANT_LABELS, Figure, alpha, axis
+from bnviz.style import VARIANT_COLORS, VARIANT_LABELS, Figure, alpha, axis, padded_range
 
 if TYPE_CHECKING:
     from bnviz.ics.result import ICSResult
@@ -42,13 +42,7 @@ ACCURACY_FLOOR = 0.7  # as the Figure 1 page: the climb from chance would flatte
 
 def band_range(result: ICSResult) -> list[float]:
     """One y range for every band panel: all recorded percentiles, padded by 10%."""
-    values = np.concatenate([result.bands[v].reshape(-1) for v in result.variants])
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return [-2.0, 2.0]
-    lo, hi = float(values.min()), float(values.max())
-    pad = max(0.1 * (hi - lo), 0.25)
-    return [lo - pad, hi + pad]
+    return padded_range(np.concatenate([result.bands[v].reshape(-1) for v in result.variants]))
 
 
 # -- experiment 1 ------------------------------------------------------------------------------------

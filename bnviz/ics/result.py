@@ -29,7 +29,6 @@ Files: ``save``/``load`` a compressed ``.npz`` (numpy only: no torch, no pickle;
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 from collections.abc import Mapping
@@ -39,6 +38,8 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+
+from bnviz.shipped import ShippedResult
 
 # The page's precomputed result, in the package's data folder; made by `python -m bnviz.ics --ship`.
 RESULT_PATH = Path(__file__).parents[1] / "data" / "ics.npz"
@@ -61,7 +62,7 @@ SETTLE_SHARE = 10  # summaries leave out the first tenth of a run (ICSResult.set
 
 
 @dataclass(frozen=True)
-class ICSResult:
+class ICSResult(ShippedResult):
     variants: tuple[str, ...]
     steps: np.ndarray  # (n,) int64
     accuracy: Mapping[str, np.ndarray]  # variant -> (n,)
@@ -100,14 +101,6 @@ class ICSResult:
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
 
     # -- reading --
-
-    @property
-    def steps_done(self) -> int:
-        return int(self.steps[-1]) if len(self.steps) else 0
-
-    @property
-    def complete(self) -> bool:
-        return self.steps_done >= self.total_steps
 
     def final_accuracy(self, v: str) -> float:
         return float(self.accuracy[v][-1]) if len(self.steps) else float("nan")
@@ -173,20 +166,9 @@ class ICSResult:
         values = values[np.isfinite(values)]
         return float(np.median(values)) if values.size else float("nan")
 
-    def describe(self) -> str:
-        """One line on how this result was made, for captions."""
-        summary = self.meta.get("summary", "")
-        made = f"{self.steps_done:,} of {self.total_steps:,} steps"
-        return f"{made} · {summary}" if summary else made
-
-    def with_meta(self, **changes: Any) -> ICSResult:
-        return dataclasses.replace(self, meta={**self.meta, **changes})
-
     # -- files --
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {
             "format_version": np.int64(FORMAT_VERSION),
             "variants": np.array(self.variants),
@@ -197,15 +179,12 @@ class ICSResult:
             "etas": np.asarray(self.etas, np.float64),
             "total_steps": np.int64(self.total_steps),
             "quantiles": np.asarray(self.quantiles, np.float64),
-            "meta": np.array(json.dumps(dict(self.meta), sort_keys=True)),
         }
         for name in (*RECORD_SERIES, *LAYER_SERIES, *SCALAR_SERIES):
             for v in self.variants:
                 # float32: the curves need no more, and it halves the shipped file
                 arrays[f"{name}__{v}"] = np.asarray(getattr(self, name)[v], np.float32)
-        with path.open("wb") as f:
-            np.savez_compressed(f, **arrays)
-        return path
+        return self._write(path, arrays)
 
     @classmethod
     def load(cls, path: str | Path = RESULT_PATH) -> ICSResult:

@@ -14,8 +14,12 @@ return when ``self._stop`` is set — and ``result()``.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bnviz.train.experiment import Experiment
 
 MAX_STEPS = 1_000_000  # a bound on any job a page or a CLI may start
 
@@ -43,6 +47,7 @@ class Job:
         self._work_seconds = 0.0
         self.setup_seconds = 0.0  # building the experiment: loading data, the step-0 records
         self.error: BaseException | None = None
+        self._exp: Experiment | None = None  # set by the worker once built
 
     # -- progress (any thread) --
 
@@ -69,6 +74,12 @@ class Job:
         """Seconds of work left at the speed so far; None before the first chunk."""
         rate = self.steps_per_second
         return (self.steps - self._done) / rate if rate > 0 else None
+
+    @property
+    def experiment(self) -> Experiment | None:
+        """The run's engine (None before the worker built it); read it only once finished."""
+        with self._lock:
+            return self._exp
 
     def result(self) -> Any:
         """What the run has produced so far (a consistent copy), or None before it began."""
@@ -117,6 +128,17 @@ class Job:
 
     def _work_loop(self, progress: Callable[[Job], None] | None) -> None:
         raise NotImplementedError
+
+    def _advance(self, exp: Experiment, n: int, began: float, progress) -> bool:
+        """``n`` lockstep steps of ``exp``, counted as work since ``began``, then ``progress``;
+        False once every variant diverged (nothing left to train)."""
+        self._done = exp.step(n)
+        self._work_seconds += time.perf_counter() - began
+        if exp.all_diverged:
+            return False
+        if progress is not None:
+            progress(self)
+        return True
 
     def _wait_while_paused(self) -> bool:
         """Block while paused; False once the job is to stop."""

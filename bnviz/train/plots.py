@@ -276,4 +276,4 @@ def _per_layer_lines(
 
 
 def _examples(snap: Snapshot) -> str:
-    return "digits" if snap.config.dataset == "mnist" else "points"
+    return "digits" if snap.config.dataset.startswith("mnist") else "points"
