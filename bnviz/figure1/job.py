@@ -104,7 +104,9 @@ class Figure1Job(Job):
             exp = self._exp
         if exp is None:
             return None
-        return from_snapshot(exp.snapshot(), self.steps, self._meta())
+        return from_snapshot(
+            exp.snapshot(), self.steps, self._meta(self.cfg, parallel=self._parallel)
+        )
 
     # -- the work --
 
@@ -121,20 +123,6 @@ class Figure1Job(Job):
                     break
         finally:
             exp.close()
-
-    def _meta(self) -> dict:
-        cfg = self.cfg
-        return {
-            "config": cfg.to_query_params(),
-            "summary": cfg.summary(),
-            "optimizer": cfg.optimizer,
-            "lr": cfg.lr,
-            "init_std": cfg.init_std,
-            "steps_done": self._done,
-            "train_seconds": round(self._work_seconds, 2),
-            "setup_seconds": round(self.setup_seconds, 2),
-            "parallel": self._parallel,
-        }
 
 
 class MultiSeedJob:

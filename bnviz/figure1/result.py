@@ -213,7 +213,7 @@ def combine(runs: Sequence[Figure1Result]) -> Figure1Result:
         if not np.array_equal(r.steps, first.steps) or r.total_steps != first.total_steps:
             raise ValueError("Only runs recorded at the same steps can be combined.")
     meta = dict(first.meta)
-    for key in ("train_seconds", "setup_seconds"):
+    for key in ("work_seconds", "setup_seconds"):
         if all(key in r.meta for r in runs):
             meta[key] = round(sum(r.meta[key] for r in runs), 2)
     meta["summary"] = meta.get("summary", "").replace(f" · seed {first.seeds[0]}", "")

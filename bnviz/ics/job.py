@@ -107,7 +107,20 @@ class ICSJob(Job):
             exp, measured = self._exp, list(self._measured)
         if exp is None:
             return None
-        return build_result(exp.snapshot(), measured, self.etas, self.steps, self._meta())
+        return build_result(
+            exp.snapshot(),
+            measured,
+            self.etas,
+            self.steps,
+            self._meta(
+                self.cfg,
+                eval_size=self._eval_size,
+                measure_every=self.measure_every,
+                noise_scale=list(NOISE_SCALE),
+                noise_shift=NOISE_SHIFT,
+                measure_seconds=round(self.measure_seconds, 2),
+            ),
+        )
 
     # -- the work --
 
@@ -157,20 +170,3 @@ class ICSJob(Job):
             smooth[name] = smoothness(twin, x, y, self.etas, net)
         with self._lock:
             self._measured.append(Measurement(self._done, changes, smooth))
-
-    def _meta(self) -> dict:
-        cfg = self.cfg
-        return {
-            "config": cfg.to_query_params(),
-            "summary": cfg.summary(),
-            "lr": cfg.lr,
-            "init_std": cfg.init_std,
-            "eval_size": self._eval_size,
-            "measure_every": self.measure_every,
-            "noise_scale": list(NOISE_SCALE),
-            "noise_shift": NOISE_SHIFT,
-            "steps_done": self._done,
-            "work_seconds": round(self._work_seconds, 2),
-            "measure_seconds": round(self.measure_seconds, 2),
-            "setup_seconds": round(self.setup_seconds, 2),
-        }

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from bnviz.config import RunConfig
     from bnviz.train.experiment import Experiment
 
 MAX_STEPS = 1_000_000  # a bound on any job a page or a CLI may start
@@ -139,6 +140,21 @@ class Job:
         if progress is not None:
             progress(self)
         return True
+
+    def _meta(self, cfg: RunConfig, **more: Any) -> dict[str, Any]:
+        """How the run was made, for the result's ``meta``: the config, then the job's progress
+        and times, then ``more`` (JSON-able values)."""
+        return {
+            "config": cfg.to_query_params(),
+            "summary": cfg.summary(),
+            "optimizer": cfg.optimizer,
+            "lr": cfg.lr,
+            "init_std": cfg.init_std,
+            "steps_done": self._done,
+            "work_seconds": round(self._work_seconds, 2),
+            "setup_seconds": round(self.setup_seconds, 2),
+            **more,
+        }
 
     def _wait_while_paused(self) -> bool:
         """Block while paused; False once the job is to stop."""
