@@ -23,7 +23,8 @@ def test_shows_the_three_figures_at_once(open_app):
         f"() => document.querySelectorAll('{STATIC_PLOTS}').length >= 3", timeout=15_000
     )
     for title in ("(d) Noisy BN", "Layer 3", "(c) Effective β-smoothness"):
-        assert page.locator(".main-svg").get_by_text(title).count() >= 1, title
+        # Annotations are drawn just after the plot's frame: wait for each title, do not race it.
+        page.locator(".main-svg").get_by_text(title).first.wait_for(timeout=15_000)
     # Every panel has its curves: traces drawn as SVG paths, not empty axes.
     paths = page.evaluate(
         "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"

@@ -18,7 +18,8 @@ def test_shows_the_three_panels_at_once(open_app):
         f"() => document.querySelectorAll('{STATIC_PLOTS}').length >= 3", timeout=15_000
     )
     for title in ("(a) Test accuracy", "(b) Without BN", "(c) With BN"):
-        assert page.locator(".main-svg").get_by_text(title).count() >= 1, title
+        # Annotations are drawn just after the plot's frame: wait for each title, do not race it.
+        page.locator(".main-svg").get_by_text(title).first.wait_for(timeout=15_000)
     assert page.get_by_text("one sigmoid's input, with and without batch norm").count() >= 1
     assert page.get_by_text("internal covariate shift").count() >= 1
     assert page.get_by_role("button", name="Stop").is_disabled()
