@@ -4,6 +4,7 @@ Whatever arrives, a page shows no exception, says why it refused a value (escape
 Markdown), keeps its last valid state, and the server's memory stays flat over many sessions.
 """
 
+import gc
 import re
 from pathlib import Path
 
@@ -47,6 +48,9 @@ def release_sessions() -> None:
 
     registry().shutdown()
     streamlit.cache_resource.clear()
+    # A stopped run's objects hold reference cycles (threads, bound methods): Python frees them at
+    # its next collection. Collect now, so what is measured is what stays, not what is pending.
+    gc.collect()
 
 
 values = st.one_of(
