@@ -4,6 +4,8 @@ import os
 
 import streamlit as st
 
+from ui import replica
+
 # url_path -> (file, title, icon). The url paths are part of the public surface (links in course notes).
 PAGES = {
     "home": ("pages/home.py", "Start here", ":material/school:"),
@@ -22,4 +24,5 @@ pages = [
     st.Page(file, title=title, icon=icon, url_path=path, default=(path == default))
     for path, (file, title, icon) in PAGES.items()
 ]
+replica.show()  # which server this is, and a notice after a move to another one
 st.navigation(pages).run()

@@ -5,11 +5,15 @@
 #  1. tools: install docker.io, debootstrap, nginx when missing; start dockerd when not running
 #  2. BASE: a Debian bookworm + python3 image made with debootstrap (docker/build_base.sh)
 #  3. torch: the wheel `pip download --no-deps torch==<pin>` yields, served from a loopback-only index
-#  4. docker build --network host (the real Dockerfile, BASE and TORCH_INDEX_URL passed as build args)
+#  4. docker build --network host (the real Dockerfile, BASE and TORCH_INDEX_URL passed as build args;
+#     it installs requirements.lock with --require-hashes)
 #  5. checks on the image: size <= 1.2 GB, non-root user, health check, starts with no network at all
 #  6. docker run --network host on 127.0.0.1, wait for the health check, assert the process is not root,
 #     then the browser e2e suite against the container
-#  7. tests/docker: two replicas of the image behind nginx (deploy/nginx.conf), sticky sessions
+#  7. tests/docker: two replicas of the image behind nginx (deploy/nginx.conf): sticky sessions, blocked
+#     internals, security headers, plotly.js cache, rate limits; then the faults: a replica killed
+#     mid-run, writes outside the manifest's tmpfs mounts, docker stop during training
+# Every container runs as deploy/k8s/bnviz.yaml runs a pod: --read-only, with a tmpfs for each emptyDir.
 # Everything started here is stopped here, by id or pid; nothing listens beyond 127.0.0.1.
 # Expensive artefacts are cached in .cache/docker/ (rootfs tarball, torch wheel) and Docker's own
 # image cache, so a second run mostly re-runs the tests.
@@ -177,8 +181,12 @@ app_files=$(docker run --rm --network none --entrypoint ls "$IMAGE" -A /app | gr
 [ "$app_files" = ".streamlit app.py bnviz pages requirements.txt ui " ] ||
   fail "/app should hold the app only (see .dockerignore), it holds: $app_files"
 
-log "offline start: --network none, wait for the health check, render every page (AppTest)"
-cid=$(docker run -d --network none --health-interval 2s "$IMAGE")
+# The read-only root filesystem and tmpfs mounts of the Kubernetes manifest (tests/docker/replicas.py).
+read -r -a read_only <<<"$("$PY" -c 'from tests.docker.replicas import read_only_args as a; print(*a())')"
+[ "${read_only[0]:-}" = --read-only ] || fail "could not read the manifest's filesystem settings"
+
+log "offline start: --network none, ${read_only[*]}, wait for the health check, render every page"
+cid=$(docker run -d --network none "${read_only[@]}" --health-interval 2s "$IMAGE")
 containers+=("$cid")
 wait_healthy "$cid" 180
 docker exec -i "$cid" python - <<'EOF' || fail "a page failed without network"
@@ -201,8 +209,11 @@ docker rm -f "$cid" >/dev/null
 # --- 6. serve on 127.0.0.1 and run the browser suite against the container -------------------------
 port=$(free_port)
 log "docker run --network host, app on 127.0.0.1:$port"
-cid=$(docker run -d --network host --health-interval 2s -e PORT="$port" \
-  -e STREAMLIT_SERVER_ADDRESS=127.0.0.1 -e BNVIZ_REPLICA_ID=docker-test "$IMAGE")
+# A short reconnect window, as tests/e2e/conftest.py gives its own server, so the tab-close test sees
+# a released run stopped within a minute (the defaults keep it 120 s).
+cid=$(docker run -d --network host "${read_only[@]}" --health-interval 2s -e PORT="$port" \
+  -e STREAMLIT_SERVER_ADDRESS=127.0.0.1 -e BNVIZ_REPLICA_ID=docker-test \
+  -e STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL=10 -e BNVIZ_RELEASE_GRACE_SECONDS=5 "$IMAGE")
 containers+=("$cid")
 wait_healthy "$cid" 180
 uid=$(docker exec "$cid" stat -c %u /proc/1)
@@ -219,11 +230,16 @@ BNVIZ_E2E_URL=http://127.0.0.1:$port "$PY" -m pytest -q -p no:cacheprovider \
   -m "e2e and not own_server" tests/e2e ${PYTEST_ARGS:-} || failed+=("browser e2e suite (tests/e2e)")
 docker rm -f "$cid" >/dev/null
 
-# --- 7. two replicas behind nginx -----------------------------------------------------------------
-log "two replicas behind nginx (tests/docker)"
+# --- 7. two replicas behind nginx, and the faults --------------------------------------------------
+log "two replicas behind nginx, faults (tests/docker)"
+measurements=$CACHE/measurements.txt
+echo "image size: $((size / 1000000)) MB" >"$measurements"
 # shellcheck disable=SC2086
-BNVIZ_DOCKER_TESTS=1 BNVIZ_DOCKER_IMAGE=$IMAGE "$PY" -m pytest -q -p no:cacheprovider \
-  tests/docker ${PYTEST_ARGS:-} || failed+=("two replicas behind nginx (tests/docker)")
+BNVIZ_DOCKER_TESTS=1 BNVIZ_DOCKER_IMAGE=$IMAGE BNVIZ_MEASUREMENTS=$measurements \
+  "$PY" -m pytest -q -p no:cacheprovider tests/docker ${PYTEST_ARGS:-} ||
+  failed+=("replicas behind nginx, faults (tests/docker)")
+log "measured (also in deploy/README.md, Sizing):"
+sed 's/^/  /' "$measurements"
 
 [ ${#failed[@]} -eq 0 ] || fail "$(printf '%s; ' "${failed[@]}")"
 log "all docker checks passed"

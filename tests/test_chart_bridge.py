@@ -172,7 +172,9 @@ def test_live_chart_mounts_and_keeps_its_identity_across_reruns():
     message = json.loads(first["line"].bytes)
     assert message["height"] == 300
     assert message["figure"]["layout"]["uirevision"] == UIREVISION
-    assert message["plotlySrc"] == "/component/ui.chart_bridge.plotly_js/plotly.min.js"
+    assert message["plotlySrc"] == (
+        f"/component/ui.chart_bridge.plotly_js/plotly.min.js?v={plotly.__version__}"
+    )
     assert json.loads(first["heat"].bytes)["height"] == DEFAULT_HEIGHT
     assert first["line"].component_name == "bnviz_live_chart"
 
@@ -216,7 +218,11 @@ def test_plotly_js_is_served_from_the_installed_plotly_package_once_per_runtime(
         registry, "register_component", lambda c: calls.append(c) or real_register(c)
     )
     url = plotly_js_url()
-    assert plotly_js_url() == url == "/component/ui.chart_bridge.plotly_js/plotly.min.js"
+    assert (
+        plotly_js_url()
+        == url
+        == f"/component/ui.chart_bridge.plotly_js/plotly.min.js?v={plotly.__version__}"
+    )
     assert len(calls) == 1  # registering costs ~8 ms: not on every refresh
     served = Path(fake_runtime.component_registry.get_component_path("ui.chart_bridge.plotly_js"))
     # Nothing copied: the route reads plotly's own package data.
@@ -228,6 +234,8 @@ def test_plotly_js_url_follows_the_base_url_path(fake_runtime):
     previous = config.get_option("server.baseUrlPath")
     config.set_option("server.baseUrlPath", "/course/bnviz/")
     try:
-        assert plotly_js_url() == "/course/bnviz/component/ui.chart_bridge.plotly_js/plotly.min.js"
+        assert plotly_js_url() == (
+            f"/course/bnviz/component/ui.chart_bridge.plotly_js/plotly.min.js?v={plotly.__version__}"
+        )
     finally:
         config.set_option("server.baseUrlPath", previous)

@@ -1,11 +1,11 @@
 """nginx in front of app replicas, for tests: deploy/nginx.conf on loopback, its access log parsed.
 
-``render_site(conf, listen, servers)`` swaps the two site-specific parts of deploy/nginx.conf (the
-``listen`` line and the lines between ``# replicas: begin`` and ``# replicas: end``) and keeps
-everything else verbatim, so the tests exercise the shipped configuration.
-``NginxProxy(servers)`` runs Debian's nginx with it on a free 127.0.0.1 port and is stopped by pid.
-The access log records, per request, the route key (the sticky cookie, or the first visit's
-$request_id), the replica that served it, the status and the URI.
+``render_site(conf, listen, servers, cache_dir)`` swaps the site-specific parts of deploy/nginx.conf
+(the ``listen`` line, the lines between ``# replicas: begin`` and ``# replicas: end``, and the
+directory of ``proxy_cache_path``) and keeps everything else verbatim, so the tests exercise the
+shipped configuration. ``NginxProxy(servers)`` runs Debian's nginx with it on a free 127.0.0.1 port
+and is stopped by pid. The access log records, per request, the route key (the sticky cookie, or the
+first visit's $request_id), the replica that served it, the status, the cache status and the URI.
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ from tests.e2e import harness
 SITE_CONF = harness.ROOT / "deploy" / "nginx.conf"
 NGINX = os.environ.get("BNVIZ_NGINX", "/usr/sbin/nginx")
 BEGIN, END = "# replicas: begin", "# replicas: end"
+CACHE_DIR = "/var/cache/nginx/bnviz"  # proxy_cache_path's directory in deploy/nginx.conf
 
 # "|"-separated with the URI last, so a line splits cleanly (a retried request's $upstream_addr lists
 # several replicas, ", "-separated); nginx writes "-" for an empty field.
-LOG_FORMAT = "$bnviz_route|$upstream_addr|$status|$request_uri"
+LOG_FORMAT = "$bnviz_route|$upstream_addr|$status|$upstream_cache_status|$request_uri"
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,13 @@ class LogEntry:
         str  # "127.0.0.1:port" of the replica that answered ("-": none; ", "-joined if retried)
     )
     status: int
+    cache: str  # nginx's cache status: "HIT", "MISS", "BYPASS", ... ("-": not a cached location)
     uri: str
 
 
-def render_site(conf: str, listen: str, servers: list[str]) -> str:
-    """deploy/nginx.conf with its listen address and replica list replaced (ValueError if unmarked)."""
+def render_site(conf: str, listen: str, servers: list[str], cache_dir: Path) -> str:
+    """deploy/nginx.conf with its listen address, replica list and cache directory replaced
+    (ValueError if any of them is not where the tests expect it)."""
     lines = conf.splitlines()
     try:
         begin = next(i for i, line in enumerate(lines) if line.strip() == BEGIN)
@@ -59,6 +62,16 @@ def render_site(conf: str, listen: str, servers: list[str]) -> str:
     text, count = re.subn(r"^(\s*)listen 80;$", rf"\g<1>listen {listen};", text, flags=re.M)
     if count != 1:
         raise ValueError(f"nginx.conf should have exactly one 'listen 80;' line, found {count}")
+    text, count = re.subn(
+        rf"^proxy_cache_path {re.escape(CACHE_DIR)} ",
+        f"proxy_cache_path {cache_dir} ",
+        text,
+        flags=re.M,
+    )
+    if count != 1:
+        raise ValueError(
+            f"nginx.conf should have one 'proxy_cache_path {CACHE_DIR}', found {count}"
+        )
     return text
 
 
@@ -100,7 +113,7 @@ def _has_user(name: str) -> bool:
 def write_config(workdir: Path, listen: str, servers: list[str]) -> Path:
     """Write site + main config into ``workdir``; returns the main config's path."""
     site = workdir / "bnviz.conf"
-    site.write_text(render_site(SITE_CONF.read_text(), listen, servers))
+    site.write_text(render_site(SITE_CONF.read_text(), listen, servers, workdir / "cache"))
     main = workdir / "nginx.conf"
     main.write_text(main_conf(workdir, site))
     return main
@@ -169,8 +182,8 @@ class NginxProxy(harness.Service):
             return []
         out = []
         for line in path.read_text().splitlines():
-            route, upstream, status, uri = line.split("|", 3)
-            out.append(LogEntry(route, upstream, int(status), uri))
+            route, upstream, status, cache, uri = line.split("|", 4)
+            out.append(LogEntry(route, upstream, int(status), cache, uri))
         return out
 
     def wait_for_entries(self, done, timeout: float = 15.0) -> list[LogEntry]:

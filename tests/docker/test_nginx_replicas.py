@@ -1,4 +1,6 @@
-"""Two replicas behind nginx (deploy/nginx.conf): websockets pass, and a browser sticks to one replica.
+"""Two replicas behind nginx (deploy/nginx.conf): websockets pass, a browser sticks to one replica,
+Streamlit's internals are blocked, every answer carries the security headers, plotly.js comes from
+nginx's cache, and one browser over its request rate is limited without limiting the others.
 
 Run by ``make docker-test`` (BNVIZ_DOCKER_TESTS=1), with the replicas as containers of the built image
 (BNVIZ_DOCKER_IMAGE) or, without an image, as ``streamlit run`` processes of this checkout. Which replica
@@ -8,12 +10,17 @@ hold whatever the pages show.
 
 from __future__ import annotations
 
+import gzip
+import re
+import time
+import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
 import pytest
 
-from tests.docker.proxy import NginxProxy
+from tests.docker.proxy import SITE_CONF, NginxProxy
 from tests.docker.replicas import replica
 from tests.e2e import harness
 from tests.e2e.test_live_lab import SMALL, current_step, press_play, wait_until
@@ -23,6 +30,8 @@ pytestmark = pytest.mark.docker
 RELOADS = 5  # page reloads in one browser session; each must land on the session's replica
 VISITORS = 40  # cookie-less first visits; all on one replica has odds 2**-39 with working balancing
 STREAM = "/_stcore/stream"  # Streamlit's websocket
+BROWSER_BURST = int(re.search(r"zone=bnviz_browser_req burst=(\d+)", SITE_CONF.read_text())[1])
+BROWSER_RATE = int(re.search(r"zone=bnviz_browser_req:\w+ rate=(\d+)r/s", SITE_CONF.read_text())[1])
 
 # Pages opened through nginx; each must render (its script ran over the proxied websocket).
 PAGES = ["", "live-lab", "bn-arithmetic", "paper-figure1"]
@@ -141,3 +150,95 @@ def test_the_live_lab_streams_through_nginx(cluster, context):
     first = wait_until(lambda: current_step(page) > 0, what="training to start")
     wait_until(lambda: current_step(page) > first, what="the step counter to rise again")
     # Closing the context (fixture teardown) ends the session, which stops its run on the replica.
+
+
+# --- hardening: blocked endpoints, headers, plotly.js cache, per-browser limits --------------------
+
+BLOCKED = ["/_stcore/metrics", "/_stcore/script-health-check"]
+PLOTLY_JS = "/component/ui.chart_bridge.plotly_js/plotly.min.js"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "frame-ancestors 'self'",
+    "X-Frame-Options": "SAMEORIGIN",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def fetch(url: str, headers: dict[str, str] | None = None):
+    """(status, headers, body) of a GET; HTTP errors are answers too."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+@pytest.mark.parametrize("path", BLOCKED)
+def test_streamlit_internals_are_not_served_through_nginx(cluster, path):
+    # The replica itself serves them: the block is nginx's doing.
+    assert fetch(f"http://{cluster.servers[0]}{path}")[0] == 200
+    variants = [path, path + "/", "/" + path, path.replace("/_stcore/", "/_stcore/%2E/")]
+    variants.append(path.replace("c", "%63", 1))  # %-encoding is decoded before matching
+    for variant in variants:
+        status, _, body = fetch(f"{cluster.url}{variant}")
+        assert status in (400, 403, 404), f"{variant}: {status} {body[:80]!r}"
+
+
+def test_pages_and_errors_carry_the_security_headers(cluster):
+    for path in ["/", "/_stcore/health", BLOCKED[0], PLOTLY_JS + "?v=1"]:
+        _, headers, _ = fetch(f"{cluster.url}{path}")
+        for name, value in SECURITY_HEADERS.items():
+            assert headers.get(name) == value, (path, name, headers.get(name))
+
+
+def test_plotly_js_is_served_from_nginxs_cache_for_a_year(cluster, context):
+    # The page asks for the versioned URL (ui.chart_bridge.plotly_js_url).
+    page = context.new_page()
+    urls = []
+    page.on("request", lambda request: urls.append(request.url))
+    open_page(page, f"{cluster.url}/{SMALL}")
+    page.locator(".js-plotly-plot").first.wait_for()
+    versioned = [u for u in urls if PLOTLY_JS in u]
+    assert versioned and all("?v=" in u for u in versioned), versioned
+    path = versioned[0].removeprefix(cluster.url)
+
+    answers = [fetch(f"{cluster.url}{path}", {"Accept-Encoding": "gzip"}) for _ in range(3)]
+    for status, headers, _ in answers:
+        assert status == 200
+        assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert headers["Content-Encoding"] == "gzip"
+    # A client without gzip gets the same file, unzipped by nginx from the one cached copy.
+    status, headers, body = fetch(f"{cluster.url}{path}")
+    assert status == 200 and "Content-Encoding" not in headers
+    assert body.startswith(b"/**") and len(body) > 3_000_000
+    assert gzip.decompress(answers[0][2]) == body
+    # Only the first request (the browser's, or ours) reached a replica.
+    entries = cluster.wait_for_entries(lambda es: sum(e.uri == path for e in es) >= 5)
+    mine = [e for e in entries if e.uri == path]
+    assert [e.cache for e in mine[-4:]] == ["HIT"] * 4 and {e.upstream for e in mine[-4:]} == {"-"}
+    # The bare URL is neither cached nor marked immutable.
+    status, headers, _ = fetch(f"{cluster.url}{PLOTLY_JS}", {"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Cache-Control"] == "no-cache"
+
+
+def test_one_browser_is_rate_limited_without_limiting_the_others(cluster, context):
+    page = context.new_page()
+    open_page(page, f"{cluster.url}/")
+    route = route_cookie(context)
+    first_load = [e for e in cluster.entries() if e.route == route]
+    # Measured: what one first page load costs, against the per-browser burst in nginx.conf.
+    assert len(first_load) < BROWSER_BURST / 2, len(first_load)
+
+    def health(cookie: str) -> int:
+        return fetch(f"{cluster.url}/_stcore/health", {"Cookie": f"bnviz_route={cookie}"})[0]
+
+    # Twice the burst, from a few threads (under the per-browser connection limit), so that they
+    # arrive faster than the bucket refills; what nginx lets through is the burst plus the refill.
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda _: health(route), range(2 * BROWSER_BURST)))
+    elapsed = time.monotonic() - started
+    assert set(statuses) == {200, 429}, "a browser far over its burst was not limited"
+    assert statuses.count(200) <= BROWSER_BURST + BROWSER_RATE * elapsed + 10
+    assert health("another-browser") == 200

@@ -46,6 +46,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import plotly
 import plotly.graph_objects as go
 import streamlit as st
 import streamlit.components.v1 as components_v1
@@ -89,7 +90,9 @@ def plotly_js_url() -> str:
 
     The route lives in the runtime's component registry, so it is registered once per runtime
     (``declare_component`` inspects every loaded module to name the component: ~8 ms, too much
-    for every refresh), and not at all outside a script run.
+    for every refresh), and not at all outside a script run. The URL ends in ``?v=<plotly
+    version>``: Streamlit ignores it, and a proxy may cache the file for good (deploy/nginx.conf),
+    because another plotly is another URL.
     """
     runtime = Runtime.instance() if Runtime.exists() else None
     if runtime is not None and runtime.component_registry.get_component(_PLOTLY_ROUTE) is None:
@@ -98,7 +101,7 @@ def plotly_js_url() -> str:
             raise RuntimeError(f"plotly.js route registered as {component.name!r}")
     base = config.get_option("server.baseUrlPath").strip("/")
     prefix = f"/{base}" if base else ""
-    return f"{prefix}/component/{_PLOTLY_ROUTE}/{_PLOTLY_FILE}"
+    return f"{prefix}/component/{_PLOTLY_ROUTE}/{_PLOTLY_FILE}?v={plotly.__version__}"
 
 
 def live_chart(fig: go.Figure | Mapping[str, Any], *, key: str, height: int | None = None) -> None:
