@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,34 @@ VARIANT_COLORS = {name: v.color for name, v in VARIANTS.items()}
 VARIANT_LABELS = {name: v.label for name, v in VARIANTS.items()}
 FONT = {"family": "Source Sans Pro, sans-serif", "size": 14}
 GRID = "#e6e6e6"
+
+
+@dataclass(frozen=True)
+class Look:
+    """Sizes of a chart's text and lines. The default is the look of a laptop screen; ``PRESENTER``
+    is read from the back of a lecture hall on a projector."""
+
+    font_size: int = 14  # px: tick labels, legend, axis titles
+    title_size: int = 15  # px: bold panel titles
+    note_size: int = 12  # px: notes on the plot (learning-rate marks)
+    line_width: float = 2.5  # px: the data lines (loss, accuracy, median)
+
+    @property
+    def font(self) -> dict:
+        return {**FONT, "size": self.font_size}
+
+    def panel_title(self, text: str, x_domain: Sequence[float]) -> dict:
+        return {**panel_title(text, x_domain), "font": {"size": self.title_size}}
+
+    def margin(self, l: int, r: int, t: int, b: int) -> dict:  # noqa: E741 (plotly's own names)
+        """Plot margins grown with the font, so bigger tick labels and titles still fit."""
+        k = self.font_size / FONT["size"]
+        return {"l": round(l * k), "r": round(r * k), "t": round(t * k), "b": round(b * k)}
+
+
+LOOK = Look()
+# 24 px text and 5 px lines stay legible on a projector from the last row of a 200-seat hall.
+PRESENTER = Look(font_size=24, title_size=24, note_size=20, line_width=5.0)
 
 
 def axis(title: str = "", **kw) -> dict:

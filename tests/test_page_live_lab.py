@@ -256,3 +256,56 @@ def test_a_network_too_big_for_the_server_keeps_the_current_run():
     assert not at.exception
     assert any("parameters" in shown(e.value) for e in at.sidebar.error)
     assert at.session_state["lab_cfg"].hidden == (100,) * 8  # the last valid network runs on
+
+
+PRESENTER_CONTROLS = {"lab_play", "lab_lr", "lab_bn", "lab_present"}
+
+
+def widget_keys(at: AppTest) -> set[str]:
+    kinds = ("button", "select_slider", "toggle", "selectbox", "slider", "number_input", "radio")
+    return {w.key for kind in (*kinds, "button_group") for w in getattr(at, kind, [])}
+
+
+def test_present_in_the_url_keeps_only_play_lr_and_bn():
+    at = run({"dataset": "moons", "hidden": "8,8", "present": "1"})
+    assert not at.exception and not at.warning
+    assert widget_keys(at) == PRESENTER_CONTROLS  # no lab_step, cfg_depth, lab_speed...
+    assert at.toggle(key="lab_present").value
+    assert at.query_params["present"] == "1"
+    assert not any("runs on this server" in m.value for m in at.markdown)  # short status line
+
+
+def test_a_bad_present_value_warns_and_shows_the_normal_page():
+    at = run({"dataset": "moons", "present": "banana[x](https://example.org)"})
+    assert not at.exception
+    assert any("present" in shown(w.value) and "banana" in shown(w.value) for w in at.warning)
+    assert all("](https" not in w.value for w in at.warning)  # escaped: no link on the page
+    assert {"lab_step", "cfg_depth", "lab_speed"} <= widget_keys(at)
+    assert not at.toggle(key="lab_present").value
+
+
+def test_presenter_mode_on_and_off_keeps_the_run_and_the_settings():
+    from ui.session_runs import registry
+
+    at = run({"dataset": "moons", "hidden": "8,8"})
+    at.button(key="lab_step").click().run()
+    at.radio(key="lab_pooled").set_value("all units of the layer")
+    at.select_slider(key="lab_speed").set_value("5/s").run()
+    (runner,) = [registry().get(sid).runner for sid in list(registry()._sessions)]
+
+    at.toggle(key="lab_present").set_value(True).run()
+    assert not at.exception
+    assert at.query_params.get("present") == "1"
+    assert "lab_step" not in widget_keys(at)
+    assert any("Step 10" in m.value for m in at.markdown)
+    at.run()  # presenter mode survives a rerun
+    assert at.toggle(key="lab_present").value and "cfg_depth" not in widget_keys(at)
+
+    at.toggle(key="lab_present").set_value(False).run()
+    assert not at.exception and not at.warning
+    assert "present" not in at.query_params
+    assert any("Step 10" in m.value for m in at.markdown)
+    assert [registry().get(sid).runner for sid in list(registry()._sessions)] == [runner]
+    assert at.radio(key="lab_pooled").value == "all units of the layer"  # nothing lost
+    assert at.select_slider(key="lab_speed").value == "5/s"
+    assert at.slider(key="cfg_depth").value == 2

@@ -12,7 +12,7 @@ import dataclasses
 
 import streamlit as st
 
-from bnviz.config import RunConfig
+from bnviz.config import ECHO_CHARS, RunConfig
 from bnviz.train.experiment import configure_torch_threads
 from bnviz.train.runner import Runner
 from bnviz.train.sessions import SessionRun
@@ -29,6 +29,7 @@ class Key:
     STATUS = "lab_status"  # the status line's container
     DATASET, ACTIVATION, DEPTH, WIDTH = "cfg_dataset", "cfg_activation", "cfg_depth", "cfg_width"
     INIT, OPTIMIZER, BATCH_SIZE, SEED = "cfg_init", "cfg_optimizer", "cfg_batch_size", "cfg_seed"
+    PRESENT = "lab_present"  # presenter mode: big charts, only Play, learning rate and Batch norm
 
 
 # Session state that is not a widget's: the run's config, the URL's warnings, a one-off notice.
@@ -40,6 +41,8 @@ FULL_SPEED = "max"
 LRS = [round(m * 10.0**e, 6) for e in range(-3, 3) for m in (1, 2, 5)]  # 0.001 ... 500
 SINGLE, SIDE_BY_SIDE = "Single", "Side by side"  # the View control's options
 ONE_UNIT, ALL_UNITS = "one typical unit", "all units of the layer"  # "Percentiles of"
+PRESENT_PARAM = "present"  # the URL parameter of presenter mode: a link opens the lab in it
+PRESENT_VALUES = {"1": True, "true": True, "0": False, "false": False}
 
 
 @st.cache_resource(show_spinner=False)
@@ -51,11 +54,34 @@ def _torch_threads() -> int:
 def current_config() -> RunConfig:
     """This session's run config: from the URL on first visit (warnings kept for the page)."""
     if CFG not in st.session_state:
-        cfg, warnings = RunConfig.from_query_params(st.query_params.to_dict())
+        params = st.query_params.to_dict()
+        cfg, warnings = RunConfig.from_query_params(params, ignore=(PRESENT_PARAM,))
+        present, warning = _present_from(params.get(PRESENT_PARAM))
         st.session_state[CFG] = cfg
-        st.session_state[URL_WARNINGS] = warnings
+        st.session_state[URL_WARNINGS] = warnings + warning
+        st.session_state[Key.PRESENT] = present
         _widgets_from(cfg)
     return st.session_state[CFG]
+
+
+def _present_from(raw: str | None) -> tuple[bool, list[str]]:
+    """Presenter mode from the URL's ``present`` value, or off with a warning for a bad value."""
+    if raw is None or raw in PRESENT_VALUES:
+        return PRESENT_VALUES.get(raw, False), []
+    shown = raw if len(raw) <= ECHO_CHARS else raw[: ECHO_CHARS - 1] + "…"
+    return False, [f"Ignored the URL parameter 'present={shown}': it takes 1 or 0 (true or false)."]
+
+
+def presenter_mode() -> bool:
+    """Whether presenter mode is on; keeps the URL in step, so a link shared from it opens in it
+    (and a run started over, which rewrites the URL, keeps it)."""
+    current_config()  # on a first visit, reads the mode from the URL
+    on = bool(st.session_state.get(Key.PRESENT, False))
+    if on and st.query_params.get(PRESENT_PARAM) != "1":
+        st.query_params[PRESENT_PARAM] = "1"
+    elif not on and PRESENT_PARAM in st.query_params:
+        del st.query_params[PRESENT_PARAM]
+    return on
 
 
 def _widgets_from(cfg: RunConfig) -> None:

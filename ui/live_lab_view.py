@@ -2,13 +2,15 @@
 
 An ``st.fragment`` polls the session's run twice a second and hands freshly built figures to the
 chart bridge (``Plotly.react`` in place: no flicker, zoom kept). The widgets and what they do are
-:mod:`ui.live_lab_controls`'s.
+:mod:`ui.live_lab_controls`'s. In presenter mode only the two charts a lecture points at are drawn,
+full width, tall, in ``style.PRESENTER``'s large text and thick lines, under a large status line.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from bnviz import style
 from bnviz.style import VARIANT_LABELS
 from bnviz.train import plots
 from bnviz.train.sessions import SessionRun
@@ -18,6 +20,7 @@ from ui.session_runs import registry, session_id
 from ui.text import plain
 
 REFRESH_S = 0.5  # 2 Hz: smooth on a projector, cheap for the server
+PRESENTER_HEIGHT = 420  # px per chart: both charts fit a projected 1920×1080 screen
 WAITING_REFRESH_S = 1.0  # a run waiting for a free slot polls for it
 
 
@@ -30,14 +33,22 @@ STEADY_CSS = """<style>
 </style>"""
 
 
-def render_live(entry: SessionRun) -> None:
+# Read from the back of the hall: a status line and headings as large as the charts' text.
+PRESENTER_CSS = """<style>
+.st-key-lab_status p { font-size: 2rem !important; line-height: 1.3; }
+.stMain h3 { font-size: 2rem !important; }
+.stMainBlockContainer { padding-top: 2.5rem; }
+</style>"""
+
+
+def render_live(entry: SessionRun, presenting: bool = False) -> None:
     """Status line and charts, refreshed in place while the run trains (or waits for a slot)."""
-    st.html(STEADY_CSS)
+    st.html(STEADY_CSS + (PRESENTER_CSS if presenting else ""))
     interval = REFRESH_S if entry.training else WAITING_REFRESH_S if entry.wants_to_train else None
-    st.fragment(run_every=interval)(_live_body)()
+    st.fragment(run_every=interval)(_live_body)(presenting)
 
 
-def _live_body() -> None:
+def _live_body(presenting: bool) -> None:
     reg, sid = registry(), session_id()
     entry = reg.touch(sid)
     if entry is None:  # released and stopped while the page stayed open: a rerun recreates it
@@ -46,25 +57,29 @@ def _live_body() -> None:
     snap = entry.runner.snapshot()
     main = "bn" if st.session_state.get(Key.BN, True) else "plain"
     side_by_side = st.session_state.get(Key.VIEW) == SIDE_BY_SIDE
-    shown = ["plain", "bn"] if side_by_side else [main]
-    _status(entry, snap, reg)
+    shown = ["plain", "bn"] if side_by_side and not presenting else [main]
+    _status(entry, snap, reg, presenting)
+    big = {"look": style.PRESENTER, "height": PRESENTER_HEIGHT} if presenting else {}
 
     st.subheader("Loss and test accuracy — both twins")
-    live_chart(plots.curves_figure(snap), key="lab_curves")
-    st.caption(
-        "Same initial weights, same mini-batches, same optimizer and learning rate: for this seed, "
-        "init and learning rate, a gap between the curves comes from batch norm. One run is one "
-        "seed; a gap of a point or two can change with another seed. Dotted lines mark "
-        "learning-rate changes."
-    )
+    live_chart(plots.curves_figure(snap, **big), key="lab_curves")
+    if not presenting:
+        st.caption(
+            "Same initial weights, same mini-batches, same optimizer and learning rate: for this "
+            "seed, init and learning rate, a gap between the curves comes from batch norm. One run "
+            "is one seed; a gap of a point or two can change with another seed. Dotted lines mark "
+            "learning-rate changes."
+        )
     layer = int(st.session_state.get(Key.LAYER, len(snap.twins[main].layers))) - 1
     unit = st.session_state.get(Key.POOLED, ONE_UNIT) != ALL_UNITS
     inference = bool(st.session_state.get(Key.INFERENCE, False))
     st.subheader(f"Input to a {snap.activation} during training: 15th, 50th, 85th percentiles")
     live_chart(
-        plots.percentile_figure(snap, shown, layer=layer, unit=unit, inference=inference),
+        plots.percentile_figure(snap, shown, layer=layer, unit=unit, inference=inference, **big),
         key="lab_pct",
     )
+    if presenting:  # the lecturer says the rest; the hall sees two charts
+        return
     st.caption(
         "The paper's Figure 1(b, c), on fixed test examples as the layer sees them while training "
         "(with BN: each batch normalized with its own mean and variance, then γ and β). Without BN "
@@ -119,7 +134,7 @@ def _drift_note(snap, names: list[str], layer: int, unit: bool) -> str:
     return f"This run, step 0 → {snap.step:,}: " + "; ".join(parts) + "." if parts else ""
 
 
-def _status(entry: SessionRun, snap, reg) -> None:
+def _status(entry: SessionRun, snap, reg, presenting: bool = False) -> None:
     diverged = [
         f"{VARIANT_LABELS[n]} diverged at step {t.diverged_at:,}"
         for n, t in snap.twins.items()
@@ -136,16 +151,22 @@ def _status(entry: SessionRun, snap, reg) -> None:
     rate = f" · {snap.steps_per_second:,.0f} steps/s" if entry.training else ""
     error = getattr(entry.runner, "error", None)
     with st.container(key=Key.STATUS):
-        st.markdown(
-            f"**Step {snap.step:,}** · {state}{rate} · "
-            f"lr {snap.lr:g} · runs on this server: {reg.training_count} training, "
+        # The hall needs the step, the state and the learning rate, not the server's load.
+        server = (
+            ""
+            if presenting
+            else f" · runs on this server: {reg.training_count} training, "
             f"{reg.session_count} open, limit {reg.max_training}"
+        )
+        st.markdown(
+            f"**Step {snap.step:,}** · {state}{rate} · lr {snap.lr:g}{server}"
             + "".join(f" · :red[{d}]" for d in diverged)
         )
         if entry.wants_to_train and not entry.training:
             st.info(
                 f"All {reg.max_training} training slots on this server are in use. Your run starts "
-                "as soon as one frees up — or press **Step** to advance it by hand."
+                "as soon as one frees up"
+                + ("." if presenting else " — or press **Step** to advance it by hand.")
             )
         if error is not None:
             st.error(f"Training stopped: {plain(error)}. Press Reset to start again.")

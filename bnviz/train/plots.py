@@ -8,6 +8,9 @@ Conventions, so a lecturer can point at any chart and say the same thing:
 - x is always the training step; the plain twin is orange, the bn twin blue (colour-blind safe);
 - learning-rate changes are dotted vertical lines labelled ``lr a → b``;
 - a twin whose loss became non-finite is marked "diverged" where it stopped.
+
+The two charts of presenter mode (curves and percentiles) take a ``look``: ``style.PRESENTER`` for
+a projector, the default ``style.LOOK`` otherwise.
 """
 
 from __future__ import annotations
@@ -17,22 +20,23 @@ from collections.abc import Sequence
 import numpy as np
 
 from bnviz import style
-from bnviz.style import VARIANT_COLORS, VARIANT_LABELS, Figure
+from bnviz.style import LOOK, VARIANT_COLORS, VARIANT_LABELS, Figure, Look
 from bnviz.train.snapshot import LayerSnapshot, Snapshot, TwinSnapshot
 
 LAYER_DASH = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid", "dash")
 
 
-def _layout(height: int, **kw) -> dict:
+def _layout(height: int, look: Look = LOOK, **kw) -> dict:
     """The live lab's layout: room for axis titles, the legend under the plot; ``kw`` overrides."""
     defaults = {
-        "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
+        "margin": look.margin(60, 20, 40, 50),
         "legend": {"orientation": "h", "y": -0.18, "x": 0},
+        "font": look.font,
     }
     return style.base_layout(height, **{**defaults, **kw})
 
 
-def _lr_marks(snap: Snapshot, xrefs: Sequence[str]) -> tuple[list[dict], list[dict]]:
+def _lr_marks(snap: Snapshot, xrefs: Sequence[str], look: Look = LOOK) -> tuple[list, list]:
     """Dotted vertical lines (and one label each, on the first panel) at every LR change."""
     shapes, notes = [], []
     for event in snap.events:
@@ -41,7 +45,7 @@ def _lr_marks(snap: Snapshot, xrefs: Sequence[str]) -> tuple[list[dict], list[di
                 {
                     "type": "line", "xref": xref, "yref": f"{xref.replace('x', 'y')} domain",
                     "x0": event.step, "x1": event.step, "y0": 0, "y1": 1,
-                    "line": {"color": "#555", "width": 1.5, "dash": "dot"},
+                    "line": {"color": "#555", "width": 0.6 * look.line_width, "dash": "dot"},  # thinner than data
                 }
             )  # fmt: skip
             if k == 0:
@@ -49,33 +53,33 @@ def _lr_marks(snap: Snapshot, xrefs: Sequence[str]) -> tuple[list[dict], list[di
                     {
                         "x": event.step, "xref": xref, "y": 1, "yref": f"{xref.replace('x', 'y')} domain",
                         "text": f"lr {event.previous:g} → {event.lr:g}", "showarrow": False,
-                        "xanchor": "left", "yanchor": "top", "font": {"size": 12, "color": "#333"},
+                        "xanchor": "left", "yanchor": "top", "font": {"size": look.note_size, "color": "#333"},
                         "bgcolor": "rgba(255,255,255,0.8)",
                     }
                 )  # fmt: skip
     return shapes, notes
 
 
-def _diverged_notes(twin: TwinSnapshot, xref: str) -> list[dict]:
+def _diverged_notes(twin: TwinSnapshot, xref: str, look: Look = LOOK) -> list[dict]:
     if twin.diverged_at is None:
         return []
     yref = f"{xref.replace('x', 'y')} domain"
     return [
         {
             "x": twin.diverged_at, "xref": xref, "y": 0.5, "yref": yref, "text": "✖ diverged",
-            "showarrow": False, "font": {"color": VARIANT_COLORS[twin.name], "size": 14},
+            "showarrow": False, "font": {"color": VARIANT_COLORS[twin.name], "size": look.note_size + 2},
             "xanchor": "right",
         }
     ]  # fmt: skip
 
 
 # -- figures ----------------------------------------------------------------------------------------------
-def curves_figure(snap: Snapshot, height: int = 360) -> Figure:
+def curves_figure(snap: Snapshot, height: int = 360, look: Look = LOOK) -> Figure:
     """Training loss (log scale) and test accuracy of both twins, LR changes marked."""
-    doms = style.domains(2)
+    doms = style.domains(2, gap=0.08 * look.font_size / LOOK.font_size)  # room for y tick labels
     data = []
     for name, twin in snap.twins.items():
-        line = {"color": VARIANT_COLORS[name], "width": 2.5}
+        line = {"color": VARIANT_COLORS[name], "width": look.line_width}
         data.append(
             {"type": "scatter", "mode": "lines", "x": twin.loss_steps, "y": twin.loss,
              "name": VARIANT_LABELS[name], "legendgroup": name, "line": line, "xaxis": "x", "yaxis": "y"}
@@ -83,24 +87,23 @@ def curves_figure(snap: Snapshot, height: int = 360) -> Figure:
         data.append(
             {"type": "scatter", "mode": "lines+markers", "x": twin.acc_steps, "y": twin.acc,
              "name": VARIANT_LABELS[name], "legendgroup": name, "showlegend": False, "line": line,
-             "marker": {"size": 5}, "xaxis": "x2", "yaxis": "y2"}
+             "marker": {"size": 2 * look.line_width}, "xaxis": "x2", "yaxis": "y2"}
         )  # fmt: skip
-    shapes, notes = _lr_marks(snap, ["x", "x2"])
+    shapes, notes = _lr_marks(snap, ["x", "x2"], look)
     for twin in snap.twins.values():
-        notes += _diverged_notes(twin, "x")
+        notes += _diverged_notes(twin, "x", look)
     notes += [
-        style.panel_title("Training loss", doms[0]),
-        style.panel_title(
-            f"Test accuracy ({snap.eval_size:,} held-out {_examples(snap)})", doms[1]
-        ),
+        look.panel_title("Training loss", doms[0]),
+        look.panel_title(f"Test accuracy ({snap.eval_size:,} held-out {_examples(snap)})", doms[1]),
     ]
     losses = np.concatenate([t.loss for t in snap.twins.values()])
     losses = losses[np.isfinite(losses) & (losses > 0)]
     ticks = style.log_ticks(float(losses.min()), float(losses.max())) if losses.size else {}
     layout = _layout(
         height,
+        look,
         legend={"orientation": "h", "y": -0.3, "x": 0},
-        margin={"l": 60, "r": 20, "t": 40, "b": 80},
+        margin=look.margin(60, 20, 40, 80),
         xaxis=style.axis("training step", domain=doms[0]),
         yaxis=style.axis("cross-entropy", type="log", **ticks),
         xaxis2=style.axis("training step", domain=doms[1]),
@@ -118,6 +121,7 @@ def percentile_figure(
     unit: bool = True,
     height: int = 330,
     inference: bool = False,
+    look: Look = LOOK,
 ) -> Figure:
     """The paper's Fig. 1(b, c): 15th/50th/85th percentiles of a sigmoid's input over training, as
     the layer sees it during training (BN with each batch's own statistics).
@@ -140,12 +144,14 @@ def percentile_figure(
             {**common, "y": pct[:, 2], "line": {"width": 0}, "hoverinfo": "skip"},
             {**common, "y": pct[:, 0], "fill": "tonexty", "fillcolor": style.alpha(color, 0.25),
              "line": {"width": 0}, "name": "15th–85th"},
-            {**common, "y": pct[:, 1], "line": {"color": color, "width": 2.5}, "name": "median"},
+            {**common, "y": pct[:, 1], "line": {"color": color, "width": look.line_width},
+             "name": "median"},
         ]  # fmt: skip
         at_test = ls.pct_z_unit_eval if unit else ls.pct_z_eval
         if inference and at_test is not None:
             data += [
-                {**common, "y": at_test[:, q], "line": {"color": "#333", "width": w, "dash": dash},
+                {**common, "y": at_test[:, q], "line": {"color": "#333", "dash": dash,
+                                                        "width": w * look.line_width / LOOK.line_width},
                  "name": f"{name_} at test time (running averages)"}
                 for q, w, dash, name_ in [(0, 1, "dot", "15th"), (1, 2, "dash", "median"),
                                           (2, 1, "dot", "85th")]
@@ -157,11 +163,11 @@ def percentile_figure(
                 lo, hi = min(lo, finite.min()), max(hi, finite.max())
         what = f"unit {ls.typical_unit}" if unit else "all units"
         notes.append(
-            style.panel_title(f"{VARIANT_LABELS[name]} — layer {ls.index + 1}, {what}", doms[k])
+            look.panel_title(f"{VARIANT_LABELS[name]} — layer {ls.index + 1}, {what}", doms[k])
         )
     pad = 0.1 * (hi - lo) if np.isfinite(hi - lo) and hi > lo else 1.0
     y_range = [lo - pad, hi + pad] if np.isfinite(lo) else None
-    layout = _layout(height, annotations=notes, showlegend=False)
+    layout = _layout(height, look, annotations=notes, showlegend=False)
     for k in range(len(twins)):
         xk, yk = style.layout_keys(k)
         xa, _ = style.axis_ids(k)

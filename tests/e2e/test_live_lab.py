@@ -169,3 +169,16 @@ def test_a_link_in_a_url_value_shows_as_text_not_as_a_link(open_app):
     alert.wait_for()
     assert "[Session expired - sign in](https://ex" in alert.inner_text()  # the typed text...
     assert alert.locator("a").count() == 0  # ...and no link on the course's domain
+
+
+def test_presenter_mode_trains_with_only_the_lecture_controls(open_app):
+    page = open_app(f"{SMALL}&present=1")
+    assert current_step(page) == 0
+    press_play(page)
+    first = wait_until(lambda: current_step(page) > 0, what="training to start")
+    wait_until(lambda: current_step(page) > first, what="the step counter to rise again")
+    assert page.locator(".st-key-lab_step").count() == 0
+    assert page.get_by_role("button", name=re.compile("Step")).count() == 0
+    assert page.locator(".st-key-lab_lr input[type=range]").count() == 1
+    assert harness.exceptions_on(page) == []
+    pause(page)

@@ -125,3 +125,30 @@ def test_inference_view_adds_dashed_test_time_lines_for_bn_only(snap):
     bn_layer = snap.twins["bn"].layers[-1]
     np.testing.assert_array_equal(dashed[1]["y"], bn_layer.pct_z_unit_eval[:, 1])
     go.Figure(fig)  # valid plotly
+
+
+def test_presenter_look_enlarges_text_and_lines_and_the_default_is_unchanged(snap):
+    from bnviz.style import PRESENTER
+
+    def sizes(fig):
+        layout = fig["layout"]
+        widths = {t["line"]["width"] for t in fig["data"] if t["line"].get("width")}
+        titles = {a["font"]["size"] for a in layout["annotations"] if a["text"].startswith("<b>")}
+        return layout["font"]["size"], max(widths), titles, layout["margin"]["l"]
+
+    for build in (
+        lambda **kw: plots.curves_figure(snap, **kw),
+        lambda **kw: plots.percentile_figure(snap, ["bn"], inference=True, **kw),
+    ):
+        assert sizes(build()) == (14, 2.5, {15}, 60)  # today's look
+        big = build(look=PRESENTER, height=560)
+        font, width, titles, margin = sizes(big)
+        assert font >= 22 and width >= 4 and min(titles) >= 24 and margin > 60
+        assert big["layout"]["height"] == 560
+        go.Figure(big)  # still valid plotly
+    lr_note = next(
+        a
+        for a in plots.curves_figure(snap, look=PRESENTER)["layout"]["annotations"]
+        if a["text"].startswith("lr ")
+    )
+    assert lr_note["font"]["size"] >= 20
