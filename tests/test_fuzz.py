@@ -4,17 +4,16 @@ Whatever arrives, a page shows no exception, says why it refused a value (escape
 Markdown), keeps its last valid state, and the server's memory stays flat over many sessions.
 """
 
-import gc
 import re
 from pathlib import Path
 
-import streamlit
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from bnviz.config import RunConfig
 from tests.conftest import PAGES, shown
+from tests.sessions import release_sessions
 
 HOSTILE = [
     "[Session expired - sign in](https://example.org)",
@@ -41,16 +40,6 @@ def rss_mb() -> float:
 def assert_escaped(markdown: str) -> None:
     """Every Markdown-special character of the element's text is backslash-escaped."""
     assert not MARKDOWN.search(re.sub(r"\\.", "", markdown)), markdown
-
-
-def release_sessions() -> None:
-    from ui.session_runs import registry
-
-    registry().shutdown()
-    streamlit.cache_resource.clear()
-    # A stopped run's objects hold reference cycles (threads, bound methods): Python frees them at
-    # its next collection. Collect now, so what is measured is what stays, not what is pending.
-    gc.collect()
 
 
 values = st.one_of(

@@ -5,32 +5,18 @@ import json
 import time
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import PAGES
+from tests.sessions import Busy, release_sessions
 
 PAGE = str(PAGES / "does_bn_reduce_ics.py")
-
-
-class Busy:
-    """A runner that holds a training slot (another session's run)."""
-
-    is_running = True
-
-    def start(self):
-        pass
-
-    pause = resume = stop = start
 
 
 @pytest.fixture(autouse=True)
 def clean_registry():
     yield
-    from ui.session_runs import registry
-
-    registry().shutdown()
-    st.cache_resource.clear()
+    release_sessions()
 
 
 @pytest.fixture

@@ -6,32 +6,18 @@ import time
 
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import PAGES
+from tests.sessions import Busy, release_sessions
 
 PAGE = str(PAGES / "paper_figure1.py")
-
-
-class Busy:
-    """A runner that holds a training slot (another session's run)."""
-
-    is_running = True
-
-    def start(self):
-        pass
-
-    pause = resume = stop = start
 
 
 @pytest.fixture(autouse=True)
 def clean_registry():
     yield
-    from ui.session_runs import registry
-
-    registry().shutdown()
-    st.cache_resource.clear()
+    release_sessions()
 
 
 @pytest.fixture
