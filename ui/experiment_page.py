@@ -103,10 +103,13 @@ def render_live(name: str, draw: Callable[[Any], None], rate_note: str = "") -> 
     gives its slot back once it is done."""
     job = current_job(name)
     running = job is not None and job.is_running
-    st.fragment(run_every=REFRESH_S if running else None)(_live_body)(name, draw, rate_note)
+    st.fragment(run_every=REFRESH_S if running else None)(_live_body)(
+        name, draw, rate_note, running
+    )
 
 
-def _live_body(name: str, draw: Callable[[Any], None], rate_note: str) -> None:
+def _live_body(name: str, draw: Callable[[Any], None], rate_note: str, was_running: bool) -> None:
+    """``was_running``: the job ran when the page (its buttons) was drawn."""
     reg, key = registry(), run_key(name)
     entry = reg.touch(key)
     if entry is None:
@@ -114,6 +117,8 @@ def _live_body(name: str, draw: Callable[[Any], None], rate_note: str) -> None:
     job = entry.runner
     if job.error is not None:
         st.error(f"The live run failed: {plain(job.error)}")
+        if was_running:
+            st.rerun(scope="app")  # redraw the page once: buttons enabled again, no timer
         return
     done, total, eta = job.steps_done, job.steps, job.eta_seconds
     eta_text = "" if eta is None or job.finished else f" · ETA {clock(eta)}"
@@ -124,9 +129,11 @@ def _live_body(name: str, draw: Callable[[Any], None], rate_note: str) -> None:
         f"{rate_note}{eta_text}",
     )
     draw(job)
-    if entry.training and (job.finished or not job.is_running):
-        reg.pause(key)  # give the slot back
-        st.rerun(scope="app")  # redraw the page without the timer
+    if not job.is_running:  # finished, stopped or failed
+        if entry.training:
+            reg.pause(key)  # give the slot back (unless the registry's sweep already took it)
+        if was_running:  # ...since the page was drawn: redraw it, buttons enabled, no timer
+            st.rerun(scope="app")
 
 
 def provenance_text(meta: Mapping[str, Any]) -> str:

@@ -45,15 +45,20 @@ def render_live(entry: SessionRun, presenting: bool = False) -> None:
     """Status line and charts, refreshed in place while the run trains (or waits for a slot)."""
     st.html(STEADY_CSS + (PRESENTER_CSS if presenting else ""))
     interval = REFRESH_S if entry.training else WAITING_REFRESH_S if entry.wants_to_train else None
-    st.fragment(run_every=interval)(_live_body)(presenting)
+    st.fragment(run_every=interval)(_live_body)(presenting, entry.wants_to_train)
 
 
-def _live_body(presenting: bool) -> None:
+def _live_body(presenting: bool, wanted: bool) -> None:
+    """``wanted``: the run wanted to train when the page (its Play/Pause button) was drawn."""
     reg, sid = registry(), session_id()
     entry = reg.touch(sid)
     if entry is None:  # released and stopped while the page stayed open: a rerun recreates it
         st.info("This run was stopped after the tab went away. Reload the page to start again.")
         return
+    if wanted and not entry.wants_to_train:
+        # The run stopped by itself (every twin diverged, or the worker failed) and gave its slot
+        # back: redraw the whole page, so its button says Play again and the timer stops.
+        st.rerun(scope="app")
     snap = entry.runner.snapshot()
     main = "bn" if st.session_state.get(Key.BN, True) else "plain"
     side_by_side = st.session_state.get(Key.VIEW) == SIDE_BY_SIDE
