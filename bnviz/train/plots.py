@@ -102,7 +102,8 @@ def curves_figure(snap: Snapshot, height: int = 360, look: Look = LOOK) -> Figur
     layout = _layout(
         height,
         look,
-        legend={"orientation": "h", "y": -0.3, "x": 0},
+        # Below the x-axis titles, further down as the font grows.
+        legend={"orientation": "h", "y": -0.3 * look.font_size / LOOK.font_size, "x": 0},
         margin=look.margin(60, 20, 40, 80),
         xaxis=style.axis("training step", domain=doms[0]),
         yaxis=style.axis("cross-entropy", type="log", **ticks),
