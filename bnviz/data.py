@@ -234,4 +234,17 @@ def load_dataset(name: str = DEFAULT_DATASET) -> Dataset:
     if name not in DATASETS:
         raise ValueError(f"Unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}.")
     with _load_lock:
-        return _load_cached(name)
+        provided = _provided.get(name)
+        return provided if provided is not None else _load_cached(name)
+
+
+_provided: dict[str, Dataset] = {}
+
+
+def provide(dataset: Dataset) -> None:
+    """Serve ``dataset`` for its name from now on instead of loading it: a worker process hands in
+    the copy it maps from shared memory (``bnviz.shared_data``), so no worker holds its own."""
+    if dataset.name not in DATASETS:
+        raise ValueError(f"Unknown dataset {dataset.name!r}; choose one of: {', '.join(DATASETS)}.")
+    with _load_lock:
+        _provided[dataset.name] = dataset

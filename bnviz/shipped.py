@@ -40,6 +40,14 @@ class ShippedResult:
         summary = self.meta.get("summary", "")
         return f"{made} · {summary}" if summary else made
 
+    def __reduce__(self):
+        # Sent from a worker process to the web process: mapping proxies do not pickle, and the
+        # constructor wraps plain dicts again.
+        fields = {
+            f.name: _unwrap(getattr(self, f.name)) for f in dataclasses.fields(self) if f.init
+        }
+        return (_rebuild, (type(self), fields))
+
     def with_meta(self, **changes: Any):
         """A copy with ``changes`` added to ``meta`` (e.g. the CLI's wall time, provenance)."""
         return dataclasses.replace(self, meta={**self.meta, **changes})
@@ -52,3 +60,11 @@ class ShippedResult:
         with path.open("wb") as f:
             np.savez_compressed(f, **arrays)
         return path
+
+
+def _unwrap(value: Any) -> Any:
+    return {k: _unwrap(v) for k, v in value.items()} if isinstance(value, Mapping) else value
+
+
+def _rebuild(cls: type, fields: dict[str, Any]) -> Any:
+    return cls(**fields)

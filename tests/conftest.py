@@ -1,6 +1,11 @@
 """Shared test helpers: repository paths (AppTest resolves relative paths against the caller)."""
 
+import os
 from pathlib import Path
+
+# AppTest runs pages in this process: train in threads here (the browser tests' servers use the
+# worker pool, as deployed; tests/train/test_pool.py tests the pool itself).
+os.environ.setdefault("BNVIZ_WORKERS", "0")
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

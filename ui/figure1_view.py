@@ -20,7 +20,7 @@ from bnviz.figure1.captions import captions
 from bnviz.figure1.plots import panels
 from bnviz.figure1.result import RESULT_PATH, Figure1Result
 from bnviz.style import VARIANT_LABELS
-from ui import experiment_page
+from ui import experiment_page, session_runs
 from ui.chart_bridge import live_chart
 from ui.experiment_page import Keys
 
@@ -70,12 +70,7 @@ def start_live(steps: int) -> None:
     """Button callback: start a fresh live run of ``steps``, if a training slot is free."""
 
     def make_job():
-        # Imported here, not at the top: torch loads only when someone asks for training.
-        from bnviz.figure1.job import Figure1Job
-        from bnviz.train.experiment import configure_torch_threads
-
-        configure_torch_threads(1)  # process-wide, as the live lab sets it: one thread per twin
-        return Figure1Job(steps, eval_size=LIVE_EVAL_SIZE)
+        return session_runs.new_job("bnviz.figure1.job:Figure1Job", steps, eval_size=LIVE_EVAL_SIZE)
 
     experiment_page.start_job(
         NAME, make_job, KEYS.notice, "The shipped figure above is the full run."

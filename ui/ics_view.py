@@ -18,7 +18,7 @@ import streamlit as st
 from bnviz.ics.captions import captions
 from bnviz.ics.plots import figures
 from bnviz.ics.result import RESULT_PATH, ICSResult
-from ui import experiment_page
+from ui import experiment_page, session_runs
 from ui.chart_bridge import live_chart
 from ui.experiment_page import Keys
 
@@ -64,12 +64,10 @@ def start_live(steps: int) -> None:
     """Button callback: start a fresh live run of ``steps``, if a training slot is free."""
 
     def make_job():
-        # Imported here, not at the top: torch loads only when someone asks for training.
-        from bnviz.ics.job import MIN_MEASURE_EVERY, ICSJob
-        from bnviz.train.experiment import configure_torch_threads
+        from bnviz.ics.job import MIN_MEASURE_EVERY  # noqa: PLC0415 - loads torch: only on demand
 
-        configure_torch_threads(1)  # process-wide, as the other pages set it: one per network
-        return ICSJob(steps, measure_every=max(MIN_MEASURE_EVERY, steps // LIVE_MEASUREMENTS))
+        every = max(MIN_MEASURE_EVERY, steps // LIVE_MEASUREMENTS)
+        return session_runs.new_job("bnviz.ics.job:ICSJob", steps, measure_every=every)
 
     experiment_page.start_job(
         NAME, make_job, KEYS.notice, "The shipped result above is a full run."

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Callable
 from typing import Any
 
@@ -20,8 +21,39 @@ from bnviz.train.sessions import SessionRegistry, SessionRun
 
 
 @st.cache_resource(show_spinner=False)
+def worker_pool() -> Any:
+    """The process-wide pool of training processes (``BNVIZ_WORKERS``, default one per core;
+    0: train in threads of this process), installed as every ``Runner``'s default."""
+    from bnviz.train.pool import WorkerPool, default_workers  # noqa: PLC0415 - torch-free import
+    from bnviz.train.runner import use_pool  # noqa: PLC0415
+
+    workers = default_workers()
+    if workers == 0:
+        return None
+    pool = WorkerPool(workers)
+    atexit.register(pool.close)
+    use_pool(pool)
+    return pool
+
+
+def new_job(target: str, *args: Any, **kwargs: Any) -> Any:
+    """A ``Job`` (``"module:Class"`` built with ``args``), in the worker pool when there is one."""
+    from bnviz.train.pool import Build  # noqa: PLC0415
+
+    build = Build(target, *args, **kwargs)
+    pool = worker_pool()
+    if pool is not None:
+        return pool.open_job(build)
+    from bnviz.train.experiment import configure_torch_threads  # noqa: PLC0415 - loads torch
+
+    configure_torch_threads(1)  # process-wide, as the live lab sets it: one thread per network
+    return build()
+
+
+@st.cache_resource(show_spinner=False)
 def registry() -> SessionRegistry:
     """The process-wide registry (its knobs come from BNVIZ_* environment variables)."""
+    worker_pool()  # training runs in the pool from the first run on
     # A run outlives a dropped connection for at least as long as Streamlit keeps its session.
     reg = SessionRegistry.from_env(float(config.get_option("server.disconnectedSessionTTL")))
     reg.start_monitor()

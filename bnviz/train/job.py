@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bnviz.train.turns import turn
+
 if TYPE_CHECKING:
     from bnviz.config import RunConfig
     from bnviz.train.experiment import Experiment
@@ -133,8 +135,9 @@ class Job:
     def _advance(self, exp: Experiment, n: int, began: float, progress) -> bool:
         """``n`` lockstep steps of ``exp``, counted as work since ``began``, then ``progress``;
         False once every variant diverged (nothing left to train)."""
-        self._done = exp.step(n)
-        self._work_seconds += time.perf_counter() - began
+        with turn() as waited:  # in a worker process: one run's chunk at a time
+            self._done = exp.step(n)
+        self._work_seconds += time.perf_counter() - began - waited
         if exp.all_diverged:
             return False
         if progress is not None:

@@ -7,8 +7,10 @@ Shapes: ``p`` probe records, ``h`` histograms, ``a`` accuracy records, ``n_bins`
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -106,3 +108,33 @@ class Snapshot:
     eval_size: int  # held-out test examples behind the accuracy
     steps_per_second: float  # recent lockstep throughput; 0.0 when not stepping
     config: RunConfig  # the run's settings (config.lr is the LR it started with)
+
+    def __reduce__(self):
+        # Pickled from a worker process to the web process: a mapping proxy does not pickle.
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        fields["twins"] = dict(self.twins)
+        return (_unpickle, (fields,))
+
+
+def _unpickle(fields: dict) -> Snapshot:
+    fields["twins"] = MappingProxyType(fields["twins"])
+    for twin in fields["twins"].values():
+        _refreeze(twin)
+    _refreeze_array(fields["hist_edges"])
+    return Snapshot(**fields)
+
+
+def _refreeze(obj) -> None:
+    """Unpickled numpy arrays are writable again: make them read-only, as the contract says."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, np.ndarray):
+            _refreeze_array(value)
+        elif isinstance(value, tuple):
+            for item in value:
+                if dataclasses.is_dataclass(item):
+                    _refreeze(item)
+
+
+def _refreeze_array(a: np.ndarray) -> None:
+    a.flags.writeable = False

@@ -80,7 +80,9 @@ class StreamlitServer(Service):
         self.script = str(script)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, **(env or {})}
+        # The served app trains in its worker pool, as deployed (the in-process tests do not).
+        inherited = {k: v for k, v in os.environ.items() if k != "BNVIZ_WORKERS"}
+        self.env = {**inherited, **(env or {})}
         self.proc: subprocess.Popen | None = None
         self._log = None
 

@@ -1,0 +1,171 @@
+"""The worker pool: runs trained in other processes, controlled and read from this one.
+
+Waits poll with generous timeouts; nothing here asserts a speed (fair shares are measured by
+``make bench``; the turn order that makes them fair is tested exactly in test_turns.py).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bnviz.config import RunConfig
+from bnviz.train.pool import WORKER_DIED, Build, WorkerPool
+from bnviz.train.remote import RemoteJob, RemoteRunner
+from bnviz.train.runner import Runner
+
+SMALL = RunConfig(dataset="moons", hidden=(16, 16), batch_size=32, record_every=10, eval_every=50)
+TIMEOUT = 60.0
+
+
+def until(condition, timeout: float = TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.02)
+
+
+def process_ticks(pid: int) -> int:
+    """CPU clock ticks (user + system) the OS has charged to process ``pid``, all threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+@pytest.fixture(scope="module")
+def pool():
+    p = WorkerPool(workers=2, shared=())
+    yield p
+    p.close()
+
+
+def test_a_runner_in_the_pool_has_the_runner_controls(pool):
+    r = Runner(SMALL, pool=pool)
+    try:
+        assert isinstance(r, RemoteRunner) and r.worker_pid in pool.pids
+        assert r.snapshot().step == 0 and r.snapshot().config == SMALL and r.is_paused
+        r.start()
+        until(lambda: r.snapshot().step >= 50)
+        assert r.is_running and r.version > 1
+        r.pause(wait=True)
+        assert r.is_paused and not r.is_running
+        r.step(1, wait=True)  # a step by hand records at its end: the snapshot is exact
+        frozen = r.snapshot().step
+        r.step(7, wait=True)  # the report of the 7 steps arrives before the reply
+        assert r.snapshot().step == frozen + 7
+        r.set_lr(0.3)
+        until(lambda: r.snapshot().lr == 0.3)
+        r.reset(wait=True)
+        assert r.snapshot().step == 0 and r.snapshot().lr == 0.3
+        r.reset(RunConfig(dataset="blobs", hidden=(8,), record_every=10), wait=True)
+        assert r.snapshot().config.dataset == "blobs"
+        with pytest.raises(ValueError, match="learning rate"):
+            r.set_lr(1e9)  # checked here, before any message
+    finally:
+        r.stop()
+
+
+def test_the_default_pool_is_used_and_an_experiment_stays_here(pool):
+    from bnviz.train.experiment import Experiment
+    from bnviz.train.runner import use_pool
+
+    use_pool(pool)
+    try:
+        remote = Runner(SMALL)
+        local = Runner(Experiment(SMALL))
+        assert isinstance(remote, RemoteRunner) and local.exp.cfg == SMALL
+        remote.stop()
+        local.stop()
+    finally:
+        use_pool(None)
+    assert Runner(SMALL).exp.cfg == SMALL  # no pool: a thread of this process
+
+
+def test_a_bad_reset_is_a_sentence_and_the_run_carries_on(pool):
+    r = Runner(SMALL, pool=pool)
+    try:
+        with pytest.raises(ValueError, match="dataset"):
+            r.reset(RunConfig(dataset="no-such-data"))
+    finally:
+        r.stop()
+
+
+def test_new_runs_go_to_the_least_loaded_worker(pool):
+    runs = [Runner(SMALL, pool=pool) for _ in range(4)]
+    try:
+        assert sorted(pool.run_counts) == [2, 2]
+        assert len({r.worker_pid for r in runs}) == 2
+    finally:
+        for r in runs:
+            r.stop()
+    until(lambda: pool.run_counts == [0, 0])
+
+
+def test_a_stopped_run_leaves_its_worker_idle(pool):
+    r = Runner(SMALL, pool=pool)
+    r.start()
+    until(lambda: r.snapshot().step > 100)
+    pid = r.worker_pid
+    r.stop()
+    time.sleep(0.5)  # the chunk in flight ends
+    before = process_ticks(pid)
+    time.sleep(1.0)
+    spent = (process_ticks(pid) - before) / os.sysconf("SC_CLK_TCK")
+    assert spent < 0.2, f"the worker used {spent:.2f} s of CPU in 1 s with no run"
+
+
+def test_a_job_trains_in_the_pool_and_reports_its_result(pool):
+    job = pool.open_job(Build("bnviz.figure1.job:Figure1Job", 200, cfg=SMALL, eval_size=100))
+    try:
+        assert isinstance(job, RemoteJob) and job.result() is None and not job.is_running
+        job.start()
+        until(lambda: job.finished)
+        until(lambda: job.result() is not None and job.result().steps_done == 200)
+        assert job.steps_done == 200 and job.steps == 200 and job.error is None
+        assert job.steps_per_second > 0 and not job.is_running
+    finally:
+        job.stop()
+
+
+def test_a_dead_worker_fails_its_runs_with_a_message_and_is_replaced():
+    pool = WorkerPool(workers=1, shared=())
+    try:
+        r = Runner(SMALL, pool=pool)
+        r.start()
+        until(lambda: r.snapshot().step > 0)
+        dead = r.worker_pid
+        os.kill(dead, signal.SIGKILL)
+        until(lambda: r.error is not None)
+        assert str(r.error) == WORKER_DIED and r.is_stopped and not r.is_running
+        assert r.snapshot().step > 0  # the last report stays readable
+        r.pause()  # controls of a lost run do nothing, and raise nothing
+        r.stop()
+        fresh = Runner(SMALL, pool=pool)  # what the page's Reset does: a new run, a new worker
+        fresh.start()
+        until(lambda: fresh.snapshot().step > 0)
+        assert fresh.worker_pid != dead and fresh.error is None
+        fresh.stop()
+    finally:
+        pool.close()
+
+
+def test_snapshots_cross_processes_read_only():
+    from bnviz.train.experiment import Experiment
+
+    exp = Experiment(SMALL)
+    exp.step(20)
+    snap = pickle.loads(pickle.dumps(exp.snapshot()))
+    exp.close()
+    assert snap.step == 20 and set(snap.twins) == {"plain", "bn"}
+    layer = snap.twins["bn"].layers[0]
+    for array in (snap.hist_edges, layer.steps, layer.pct_z):
+        assert not array.flags.writeable
+    with pytest.raises(TypeError):
+        snap.twins["x"] = None  # still a read-only mapping
+    assert np.array_equal(snap.twins["plain"].layers[0].steps, layer.steps)
