@@ -27,3 +27,14 @@ def cpu_model() -> str:
 def describe() -> str:
     """``"<CPU model>, <n> logical CPUs"``."""
     return f"{cpu_model()}, {os.cpu_count()} logical CPUs"
+
+
+def env_number(name: str, default: float, minimum: float) -> float:
+    """A numeric environment variable (a course-site knob), at least ``minimum``; ``default`` when
+    unset or unreadable."""
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        return default
+    return max(value, minimum)

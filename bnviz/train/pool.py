@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from bnviz.machine import env_number
 from bnviz.shared_data import SHARED_DATASETS, Publication, publish
 from bnviz.train import worker
 from bnviz.train.remote import RemoteJob, RemoteRun, RemoteRunner
@@ -41,13 +42,7 @@ WORKER_DIED = (
 def default_workers() -> int:
     """``BNVIZ_WORKERS`` if set (0: no pool, runs train in threads of the web process), else one
     per core this process may use."""
-    raw = os.environ.get("BNVIZ_WORKERS", "").strip()
-    if raw:
-        try:
-            return max(0, int(raw))
-        except ValueError:
-            pass
-    return max(1, len(os.sched_getaffinity(0)))
+    return int(env_number("BNVIZ_WORKERS", len(os.sched_getaffinity(0)), 0))
 
 
 class Build:

@@ -1,46 +1,42 @@
-"""Training runs of many browser sessions on one server: a cap, idle pause, and release on tab close.
+"""Training runs of many browser sessions on one server: caps, a queue, idle pause, release.
 
-One :class:`SessionRun` per browser session (and per kind of run it owns) holds that run's trainer. The :class:`SessionRegistry`
-is process-wide and enforces three rules so that a class of students cannot overload a 2-core server:
+One :class:`SessionRun` per browser session (and per kind of run it owns) holds that run's trainer.
+The process-wide :class:`SessionRegistry` keeps a class of students from overloading a 2-core server:
 
-- **Cap.** At most ``max_training`` runs train at once (a *slot* per training run). A session that asks to
-  play while all slots are taken is told so (``play`` returns ``False``); it never waits or hangs.
-- **Idle pause.** A session that has not polled for ``idle_pause_s`` (its tab is hidden, the laptop slept)
-  is paused and gives its slot back. Its next poll resumes it, if a slot is free.
-- **Release.** When a tab closes, Streamlit releases the session; its run is paused at once and stopped
-  after ``release_grace_s`` unless the same session id comes back (a websocket reconnect keeps the id, so a
-  network blip does not cost the lecturer the run).
+- **Caps.** At most ``max_training`` runs train at once (a *slot* each); more wait in a queue, first
+  come first served, and learn their place in it. At most ``max_sessions`` runs exist at all; one
+  more is refused with :class:`ServerFull`, never an out-of-memory kill.
+- **Idle pause.** A session that has not polled for ``idle_pause_s`` (tab hidden, laptop asleep) is
+  paused and gives its slot back; its next poll queues it again.
+- **Release.** A closed tab's run is paused at once and stopped after ``release_grace_s`` unless the
+  same session id comes back (a websocket reconnect keeps the id: a Wi-Fi blip costs no run).
 
-What the registry drives is any :class:`Trainable`: the live lab's ``Runner`` and the Figure 1
-page's ``Figure1Job``. Nothing here imports streamlit; ``ui/session_runs.py`` wires it to
-``st.cache_resource``.
+It drives any :class:`Trainable` (a ``Runner``, a job, or their worker-pool handles). Nothing here
+imports streamlit; ``ui/session_runs.py`` wires it to ``st.cache_resource``.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from bnviz.machine import env_number
+
 DEFAULT_MAX_TRAINING = 4  # concurrent training runs: ~2 per core keeps each live page above 2 Hz
+DEFAULT_MAX_SESSIONS = 60  # open runs (trained or not) per server: ~30 MB each in the workers
 DEFAULT_IDLE_PAUSE_S = 30.0  # background tabs poll about once a minute; 30 s catches them
 # Streamlit keeps a disconnected session for its reconnect window (server.disconnectedSessionTTL,
 # 120 s by default); a run must live at least as long, or a Wi-Fi drop would cost the lecturer it.
 DEFAULT_RELEASE_GRACE_S = 120.0
 SWEEP_EVERY_S = 1.0
+SERVER_FULL = "The server is full: all {n} runs it can hold are open. Try again in a minute."
 
 
-def _env_number(name: str, default: float, minimum: float) -> float:
-    """A numeric environment variable, or ``default`` when unset or unreadable."""
-    raw = os.environ.get(name, "").strip()
-    try:
-        value = float(raw) if raw else default
-    except ValueError:
-        return default
-    return max(value, minimum)
+class ServerFull(RuntimeError):
+    """Every run this server can hold is taken: the page says so and offers a retry."""
 
 
 class Trainable(Protocol):
@@ -49,14 +45,11 @@ class Trainable(Protocol):
     @property
     def is_running(self) -> bool: ...
 
-    def start(self) -> None:
-        """Start training, or resume it after ``pause()``."""
+    def start(self) -> None: ...  # start training, or resume it after pause()
 
-    def pause(self) -> None:
-        """Stop stepping soon; ``start()`` continues."""
+    def pause(self) -> None: ...  # stop stepping soon; start() continues
 
-    def stop(self) -> None:
-        """End for good and release the thread (may block briefly: call it outside locks)."""
+    def stop(self) -> None: ...  # end for good (may block briefly: call it outside locks)
 
 
 @dataclass
@@ -72,6 +65,7 @@ class SessionRun:
     training: bool = False
     stepping: bool = False  # taking a few steps by hand: holds a slot meanwhile
     released_at: float | None = None
+    queued_at: float | None = None  # waiting for a slot since then (first come, first served)
 
 
 class SessionRegistry:
@@ -83,37 +77,38 @@ class SessionRegistry:
         idle_pause_s: float = DEFAULT_IDLE_PAUSE_S,
         release_grace_s: float = DEFAULT_RELEASE_GRACE_S,
         clock: Callable[[], float] = time.monotonic,
+        max_sessions: int = DEFAULT_MAX_SESSIONS,
     ):
-        if max_training < 1:
-            raise ValueError("max_training must be at least 1")
-        self.max_training = int(max_training)
-        self.idle_pause_s = float(idle_pause_s)
-        self.release_grace_s = float(release_grace_s)
-        self._clock = clock
-        self._lock = threading.RLock()
+        if max_training < 1 or max_sessions < 1:
+            raise ValueError("max_training and max_sessions must be at least 1")
+        self.max_training, self.max_sessions = int(max_training), int(max_sessions)
+        self.idle_pause_s, self.release_grace_s = float(idle_pause_s), float(release_grace_s)
+        self._clock, self._lock = clock, threading.RLock()
         self._sessions: dict[str, SessionRun] = {}
         self._monitor: threading.Thread | None = None
         self._stop_monitor = threading.Event()
 
     @classmethod
     def from_env(cls, min_release_grace_s: float = 0.0) -> SessionRegistry:
-        """Read the course-site knobs ``BNVIZ_MAX_TRAINING_RUNS``, ``BNVIZ_IDLE_PAUSE_SECONDS`` and
-        ``BNVIZ_RELEASE_GRACE_SECONDS`` (documented in the README). The grace is at least
-        ``min_release_grace_s`` (the web server's reconnect window)."""
-        grace = _env_number("BNVIZ_RELEASE_GRACE_SECONDS", DEFAULT_RELEASE_GRACE_S, 0.0)
+        """Read the course-site knobs ``BNVIZ_MAX_TRAINING_RUNS``, ``BNVIZ_MAX_SESSIONS``,
+        ``BNVIZ_IDLE_PAUSE_SECONDS`` and ``BNVIZ_RELEASE_GRACE_SECONDS`` (see the README). The grace
+        is at least ``min_release_grace_s`` (the web server's reconnect window)."""
+        grace = env_number("BNVIZ_RELEASE_GRACE_SECONDS", DEFAULT_RELEASE_GRACE_S, 0.0)
         return cls(
-            max_training=int(_env_number("BNVIZ_MAX_TRAINING_RUNS", DEFAULT_MAX_TRAINING, 1)),
-            idle_pause_s=_env_number("BNVIZ_IDLE_PAUSE_SECONDS", DEFAULT_IDLE_PAUSE_S, 1.0),
+            max_training=int(env_number("BNVIZ_MAX_TRAINING_RUNS", DEFAULT_MAX_TRAINING, 1)),
+            idle_pause_s=env_number("BNVIZ_IDLE_PAUSE_SECONDS", DEFAULT_IDLE_PAUSE_S, 1.0),
             release_grace_s=max(grace, min_release_grace_s),
+            max_sessions=int(env_number("BNVIZ_MAX_SESSIONS", DEFAULT_MAX_SESSIONS, 1)),
         )
 
-    # -- lookup ------------------------------------------------------------------------------------
     def get_or_create(self, session_id: str, make_runner: Callable[[], Trainable]) -> SessionRun:
         """The session's run; a released session that comes back within the grace period is revived.
         ``make_runner`` runs outside the registry's lock: building a model must not hold up every
-        other session."""
+        other session. Raises :class:`ServerFull` when ``max_sessions`` runs exist already."""
         with self._lock:
             entry = self._revive(session_id)
+            if entry is None and len(self._sessions) >= self.max_sessions:
+                raise ServerFull(SERVER_FULL.format(n=self.max_sessions))
         if entry is not None:
             return entry
         runner = make_runner()
@@ -160,7 +155,18 @@ class SessionRegistry:
         with self._lock:
             return len(self._sessions)
 
-    # -- what a session asks for ---------------------------------------------------------------------
+    def queue_position(self, session_id: str) -> int | None:
+        """1 for the next run to get a slot, 2 after it, ...; None when not waiting."""
+        with self._lock:
+            queue = self._queue()
+            entry = self._sessions.get(session_id)
+            return queue.index(entry) + 1 if entry in queue else None
+
+    @property
+    def waiting_count(self) -> int:
+        with self._lock:
+            return len(self._queue())
+
     def play(self, session_id: str) -> bool:
         """Start or resume training. False when every slot is taken (the run stays paused)."""
         with self._lock:
@@ -174,7 +180,8 @@ class SessionRegistry:
         when every slot is taken or the run is training."""
         with self._lock:
             entry = self._sessions[session_id]
-            if entry.training or entry.stepping or self.training_count >= self.max_training:
+            busy = self.training_count + len(self._queue()) >= self.max_training  # no queue jumping
+            if entry.training or entry.stepping or busy:
                 return False
             entry.stepping = True
             entry.last_poll = self._clock()
@@ -189,6 +196,7 @@ class SessionRegistry:
         with self._lock:
             entry = self._sessions[session_id]
             entry.wants_to_train = False
+            entry.queued_at = None
             self._park(entry)
 
     def touch(self, session_id: str) -> SessionRun | None:
@@ -203,10 +211,8 @@ class SessionRegistry:
             return entry
 
     def release(self, session_id: str) -> None:
-        """The browser session ended (tab closed or connection lost): pause now, stop after the grace.
-
-        Called on the web server's event loop, so nothing here waits: stopping (which joins a
-        thread) happens in a sweep, at once in a thread of its own when there is no grace."""
+        """The tab closed or the connection dropped: pause now, stop after the grace. Called on the
+        web server's event loop, so nothing waits here: stopping happens in a sweep."""
         with self._lock:
             entry = self._sessions.get(session_id)
             if entry is None:
@@ -216,11 +222,9 @@ class SessionRegistry:
         if self.release_grace_s <= 0:
             threading.Thread(target=self.sweep, name="bnviz-release", daemon=True).start()
 
-    # -- housekeeping ---------------------------------------------------------------------------------
     def sweep(self) -> None:
-        """Pause idle sessions, stop released ones past their grace, and take the slot back from a
-        run that stopped training by itself (finished, diverged, failed). Called by the monitor
-        thread."""
+        """Pause idle runs, stop released ones past their grace, take slots back from runs that
+        stopped by themselves (finished, diverged, failed), and give free slots to the queue."""
         now = self._clock()
         to_stop = []
         with self._lock:
@@ -234,6 +238,9 @@ class SessionRegistry:
                     entry.wants_to_train = False
                 elif entry.training and now - entry.last_poll >= self.idle_pause_s:
                     self._park(entry)  # still wants to train: its next poll resumes it
+            for entry in self._queue():  # slots freed: the head of the queue, if still watched
+                if now - entry.last_poll < self.idle_pause_s and not self._try_train(entry):
+                    break
         for runner in to_stop:  # outside the lock: stop() joins a thread
             runner.stop()
 
@@ -263,13 +270,27 @@ class SessionRegistry:
 
     # -- slot bookkeeping (call with the lock held) ------------------------------------------------------
     def _try_train(self, entry: SessionRun) -> bool:
+        """Start ``entry`` if a slot is free and nobody queued before it; else queue it."""
         if entry.training:
             return True
-        if self.training_count >= self.max_training:
+        queue = self._queue()
+        ahead = queue.index(entry) if entry in queue else len(queue)
+        if self.training_count + ahead >= self.max_training:
+            if entry.queued_at is None:
+                entry.queued_at = self._clock()
             return False
         entry.runner.start()  # starts a fresh run, resumes a paused one
-        entry.training = True
+        entry.training, entry.queued_at = True, None
         return True
+
+    def _queue(self) -> list[SessionRun]:
+        """Runs waiting for a slot, first come first."""
+        waiting = [
+            e
+            for e in self._sessions.values()
+            if e.queued_at is not None and e.wants_to_train and not e.training
+        ]
+        return sorted((e for e in waiting if e.released_at is None), key=lambda e: e.queued_at)
 
     def _park(self, entry: SessionRun) -> None:
         if entry.training:

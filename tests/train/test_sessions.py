@@ -244,3 +244,59 @@ def test_a_run_that_stopped_by_itself_gives_its_slot_back(clock):
     assert not a.training and not a.wants_to_train  # a poll will not restart it
     reg.touch("a")
     assert not a.training and reg.play("b") is True
+
+
+def test_runs_beyond_the_cap_queue_first_come_first_served(clock):
+    reg = make_registry(clock, max_training=1)
+    for sid in "abc":
+        reg.get_or_create(sid, FakeRunner)
+    assert reg.play("a") and not reg.play("b")
+    clock.now += 1
+    assert not reg.play("c")
+    assert [reg.queue_position(s) for s in "abc"] == [None, 1, 2] and reg.waiting_count == 2
+    assert not reg.touch("c").training  # a poll of the second in line does not jump the queue
+    reg.pause("a")  # the slot frees: the sweep gives it to the head of the queue
+    reg.sweep()
+    assert reg.get("b").training and not reg.get("c").training and reg.queue_position("c") == 1
+    assert not reg.step("a", 10)  # stepping by hand does not jump the queue either
+
+
+def test_a_queued_run_that_stops_waiting_leaves_the_queue(clock):
+    reg = make_registry(clock, max_training=1)
+    for sid in "abc":
+        reg.get_or_create(sid, FakeRunner)
+    reg.play("a"), reg.play("b"), reg.play("c")
+    reg.pause("b")  # no longer wants to train
+    assert reg.queue_position("b") is None and reg.queue_position("c") == 1
+    reg.release("c")  # tab closed: out of the queue while away
+    assert reg.waiting_count == 0
+
+
+def test_a_queued_run_nobody_watches_is_not_started(clock):
+    reg = make_registry(clock, max_training=1, idle_pause_s=30)
+    for sid in "ab":
+        reg.get_or_create(sid, FakeRunner)
+    reg.play("a"), reg.play("b")
+    clock.now += 31  # b's tab went to the background; a's too
+    reg.touch("a")
+    reg.pause("a")
+    reg.sweep()
+    assert not reg.get("b").training  # its next poll starts it
+    assert reg.touch("b").training
+
+
+def test_the_server_refuses_runs_beyond_its_budget_with_a_sentence(clock):
+    from bnviz.train.sessions import ServerFull
+
+    reg = make_registry(clock, max_sessions=2)
+    reg.get_or_create("a", FakeRunner)
+    reg.get_or_create("b", FakeRunner)
+    made = []
+    with pytest.raises(ServerFull, match="server is full"):
+        reg.get_or_create("c", lambda: made.append(1) or FakeRunner())
+    assert made == [] and reg.session_count == 2  # refused before any model is built
+    assert reg.get_or_create("a", FakeRunner) is reg.get("a")  # existing runs still open
+    reg.release("b")
+    clock.now += 11
+    reg.sweep()
+    reg.get_or_create("c", FakeRunner)  # a freed place is taken again
