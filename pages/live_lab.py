@@ -12,8 +12,10 @@ from bnviz.data import DATASETS, load_dataset
 from bnviz.train.activations import ACTIVATIONS
 from bnviz.train.inits import INITS
 from bnviz.train.optim import OPTIMIZERS
+from bnviz.train.sessions import ServerFull
 from ui import live_lab_controls as controls
 from ui import live_lab_view as view
+from ui import watch
 from ui.live_lab_controls import Key
 from ui.text import plain
 
@@ -75,8 +77,13 @@ def _full_sidebar(entry) -> None:
     controls.network_changes(entry)
     cfg = controls.current_config()
     st.caption(f"Now running: {cfg.summary()}. {load_dataset(cfg.dataset).description}.")
+    watch.share_panel()
 
 
+watching = watch.token_in_url()
+if watching is not None:  # a shared run, read-only: no controls, no run of one's own
+    watch.render(watching)
+    st.stop()
 presenting = controls.presenter_mode()
 if not presenting:  # on a projector the two charts take the title's room
     st.title("Live lab: one network, with and without batch norm")
@@ -84,7 +91,11 @@ if not presenting:  # on a projector the two charts take the title's room
         "Press **Play**. Both twins start from identical weights and see identical mini-batches; "
         "only batch norm differs. Drag the learning rate while they train and watch who copes."
     )
-entry = controls.session()
+try:
+    entry = controls.session()
+except ServerFull as full:
+    watch.server_full(str(full))
+    st.stop()
 for warning in controls.url_warnings():
     st.warning(plain(warning))
 if st.session_state.pop(controls.NOTICE, None) == controls.BUSY:

@@ -14,6 +14,7 @@ from bnviz import style
 from bnviz.style import VARIANT_LABELS
 from bnviz.train import plots
 from bnviz.train.sessions import SessionRun
+from ui import watch
 from ui.chart_bridge import live_chart
 from ui.live_lab_controls import ALL_UNITS, ONE_UNIT, SIDE_BY_SIDE, Key
 from ui.session_runs import registry, session_id
@@ -64,6 +65,8 @@ def _live_body(presenting: bool, wanted: bool) -> None:
     side_by_side = st.session_state.get(Key.VIEW) == SIDE_BY_SIDE
     shown = ["plain", "bn"] if side_by_side and not presenting else [main]
     _status(entry, snap, reg, presenting)
+    if entry.wants_to_train and not entry.training:
+        return  # waiting for a slot: its place in the queue is all it draws
     big = {"look": style.PRESENTER, "height": PRESENTER_HEIGHT} if presenting else {}
 
     st.subheader("Loss and test accuracy — both twins")
@@ -78,6 +81,7 @@ def _live_body(presenting: bool, wanted: bool) -> None:
     layer = int(st.session_state.get(Key.LAYER, len(snap.twins[main].layers))) - 1
     unit = st.session_state.get(Key.POOLED, ONE_UNIT) != ALL_UNITS
     inference = bool(st.session_state.get(Key.INFERENCE, False))
+    watch.follow({"main": main, "layer": layer, "unit": unit, "inference": inference})
     st.subheader(f"Input to a {snap.activation} during training: 15th, 50th, 85th percentiles")
     live_chart(
         plots.percentile_figure(snap, shown, layer=layer, unit=unit, inference=inference, **big),
@@ -168,10 +172,14 @@ def _status(entry: SessionRun, snap, reg, presenting: bool = False) -> None:
             + "".join(f" · :red[{d}]" for d in diverged)
         )
         if entry.wants_to_train and not entry.training:
+            place = reg.queue_position(session_id())
             st.info(
-                f"All {reg.max_training} training slots on this server are in use. Your run starts "
-                "as soon as one frees up"
-                + ("." if presenting else " — or press **Step** to advance it by hand.")
+                f"All {reg.max_training} training slots on this server are in use: more students "
+                "are training than it can serve at a useful speed. Your run starts when a slot "
+                "frees up" + (f"; you are number {place} in the queue." if place else ".")
             )
+            offer = None if presenting else watch.offer_text()
+            if offer:
+                st.markdown(offer)
         if error is not None:
             st.error(f"Training stopped: {plain(error)}. Press Reset to start again.")

@@ -242,3 +242,60 @@ def test_one_browser_is_rate_limited_without_limiting_the_others(cluster, contex
     assert set(statuses) == {200, 429}, "a browser far over its burst was not limited"
     assert statuses.count(200) <= BROWSER_BURST + BROWSER_RATE * elapsed + 10
     assert health("another-browser") == 200
+
+
+# --- a shared run across replicas -------------------------------------------------------------------
+
+
+def upstream_of(cluster, route: str) -> str:
+    """The replica nginx sends ``route`` to (asked with one health request, read from the log)."""
+    request = urllib.request.Request(
+        f"{cluster.url}/_stcore/health", headers={"Cookie": f"bnviz_route={route}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.read() == b"ok"
+    entries = cluster.wait_for_entries(
+        lambda es: any(e.route == route and e.uri == "/_stcore/health" for e in es)
+    )
+    return next(e.upstream for e in entries if e.route == route and e.uri == "/_stcore/health")
+
+
+def test_a_watch_link_reaches_the_owners_replica_from_the_other_one(cluster, browser, context):
+    import secrets
+
+    owner = context.new_page()
+    open_page(owner, f"{cluster.url}/{SMALL}")
+    owner_route = route_cookie(context)
+    owner.locator(".st-key-share_button button").click()
+    link = owner.locator(".st-key-share_link code").first
+    link.wait_for()
+    url = link.inner_text().strip()
+    assert f"watch={owner_route}." in url, "the token names the owner's route"
+    press_play(owner)
+    wait_until(lambda: current_step(owner) > 0, what="the owner's run to train")
+
+    # A viewer whose own route goes to the other replica.
+    home = upstream_of(cluster, owner_route)
+    other = next(
+        r for r in (secrets.token_hex(16) for _ in range(64)) if upstream_of(cluster, r) != home
+    )
+    viewer_context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        viewer_context.add_cookies(
+            [{"name": "bnviz_route", "value": other, "url": cluster.url, "httpOnly": True}]
+        )
+        viewer = viewer_context.new_page()
+        open_page(viewer, url)
+        viewer.get_by_text("You are watching").wait_for()
+        status = viewer.locator(".st-key-watch_status")
+        steps = [int(re.search(r"Step ([\d,]+)", status.inner_text())[1].replace(",", ""))]
+        wait_until(
+            lambda: (
+                int(re.search(r"Step ([\d,]+)", status.inner_text())[1].replace(",", "")) > steps[0]
+            ),
+            what="the shared run's step to rise on the viewer's page",
+        )
+        cookies = {c["name"]: c["value"] for c in viewer_context.cookies()}
+        assert cookies["bnviz_route"] == owner_route  # the websocket followed the owner's route
+    finally:
+        viewer_context.close()

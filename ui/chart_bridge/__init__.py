@@ -42,6 +42,7 @@ for two 3,000-point lines, ~3.5 ms and ~136 kB for a 200x50 float64 heatmap (flo
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ from streamlit.runtime import Runtime
 
 from ui.chart_bridge.payload import PLOTLY_CONFIG, encode, figure_payload
 
-__all__ = ["live_chart", "plotly_js_url"]
+__all__ = ["PreparedChart", "live_chart", "plotly_js_url", "prepare"]
 
 _FRONTEND = Path(__file__).with_name("frontend")
 _PLOTLY_DIR = Path(str(resources.files("plotly") / "package_data"))
@@ -104,7 +105,30 @@ def plotly_js_url() -> str:
     return f"{prefix}/component/{_PLOTLY_ROUTE}/{_PLOTLY_FILE}?v={plotly.__version__}"
 
 
-def live_chart(fig: go.Figure | Mapping[str, Any], *, key: str, height: int | None = None) -> None:
+@dataclass(frozen=True)
+class PreparedChart:
+    """A figure encoded for the bridge once, to be shown to many viewers (``live_chart``)."""
+
+    data: bytes
+    height: int
+
+
+def prepare(fig: go.Figure | Mapping[str, Any], height: int | None = None) -> PreparedChart:
+    """Encode ``fig`` for :func:`live_chart` (see there for ``height``): building the JSON is the
+    costly part of a chart, so what many sessions show is prepared once and shared."""
+    payload = figure_payload(fig, height)
+    message = {
+        "figure": payload,
+        "config": PLOTLY_CONFIG,
+        "height": payload["layout"]["height"],
+        "plotlySrc": plotly_js_url(),
+    }
+    return PreparedChart(encode(message), payload["layout"]["height"])
+
+
+def live_chart(
+    fig: go.Figure | Mapping[str, Any] | PreparedChart, *, key: str, height: int | None = None
+) -> None:
     """Show ``fig`` and update it in place on later calls with the same ``key``.
 
     Call it on every run (typically inside ``st.fragment(run_every=...)``) with a freshly built
@@ -112,16 +136,10 @@ def live_chart(fig: go.Figure | Mapping[str, Any], *, key: str, height: int | No
     user's zoom, pan and legend state. ``key`` must be unique on the page. ``height`` is in px
     (default: the figure's ``layout.height``, else 400); the width follows the column. The chart has
     plotly.js's own look plus what the figure's layout sets; a ``go.Figure``'s template is not sent.
+    ``fig`` may be a :class:`PreparedChart` (``height`` then comes with it).
     Raises ``ValueError`` for something that is not a figure, or a height below 50 px.
     """
     if not key:
         raise ValueError("live_chart needs a key, e.g. key='loss', so the chart can be updated.")
-    payload = figure_payload(fig, height)
-    chart_height = payload["layout"]["height"]
-    message = {
-        "figure": payload,
-        "config": PLOTLY_CONFIG,
-        "height": chart_height,
-        "plotlySrc": plotly_js_url(),
-    }
-    _mount(key=key, data=encode(message), height=chart_height, width="stretch")
+    chart = fig if isinstance(fig, PreparedChart) else prepare(fig, height)
+    _mount(key=key, data=chart.data, height=chart.height, width="stretch")
