@@ -1,7 +1,7 @@
 # Two commands set up everything on a fresh machine:
 #   make run   - create .venv, install runtime deps (only when requirements changed), serve the app
 #   make test  - the same plus dev deps, then ruff and the whole pytest suite (unit, AppTest, browser)
-# Other targets: make bench, make screenshots, make docker-test, make clean.
+# Other targets: make bench, make loadtest, make screenshots, make docker-test, make clean.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -14,7 +14,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP     := $(VENV)/.installed-dev
 
-.PHONY: run test lint format bench screenshots docker-test clean
+.PHONY: run test lint format bench loadtest screenshots docker-test clean
 
 $(BIN)/python:
 	@echo "Creating $(VENV) with $$($(PYTHON) --version)"
@@ -49,6 +49,10 @@ test: lint
 
 bench: $(DEV_STAMP)
 	@$(BIN)/python -m bench
+
+# Real sessions through the app in Chromium (about 3 minutes): writes the loadtest block of bench/RESULTS.md.
+loadtest: $(DEV_STAMP)
+	@$(BIN)/python -m bench.loadtest
 
 screenshots: $(DEV_STAMP)
 	@$(BIN)/python scripts/screenshots.py

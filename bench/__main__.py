@@ -17,7 +17,9 @@ through :func:`measure` and :func:`render`, as here.
 Timings are medians of repeats, never single shots, unless ``n`` says otherwise; there are no
 timing assertions anywhere in the tests: this report is where speed is judged.
 
-``python -m bench --only figure1`` runs one module; ``--out PATH`` writes elsewhere.
+``python -m bench --only figure1`` runs one module and puts its report into its own block of the
+file (``write_block``), leaving the rest; ``--out PATH`` writes elsewhere. ``make loadtest`` writes
+the ``loadtest`` block the same way.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import datetime as dt
 import importlib
 import os
 import platform
+import re
 import statistics
 import sys
 import time
@@ -161,6 +164,31 @@ def render(
     return "\n".join(lines)
 
 
+BLOCK = re.compile(r"<!-- block:(?P<name>[\w-]+) -->\n.*?<!-- /block:(?P=name) -->\n", re.S)
+
+
+def blocks(text: str) -> list[tuple[str, str]]:
+    """The named blocks of a report: sections written by one command each (``write_block``)."""
+    return [(m["name"], m[0]) for m in BLOCK.finditer(text)]
+
+
+def write_block(path: Path, name: str, body: str) -> None:
+    """Put ``body`` into ``path`` as block ``name``, replacing that block if it is there."""
+    block = f"<!-- block:{name} -->\n{body.rstrip()}\n<!-- /block:{name} -->\n"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    existing = dict(blocks(text))
+    if name in existing:
+        text = text.replace(existing[name], block)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    path.write_text(text, encoding="utf-8")
+
+
+def demote(markdown: str) -> str:
+    """Headings one level down, so a report fits under the main one as a section."""
+    return re.sub(r"^(#+) ", r"#\1 ", markdown, flags=re.M)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="one module, e.g. 'figure1' for bench/bench_figure1.py")
@@ -181,7 +209,13 @@ def main(argv: list[str] | None = None) -> int:
     if not sections:
         print("no bench modules found", file=sys.stderr)
         return 1
-    args.out.write_text(render(sections, started), encoding="utf-8")
+    if args.only:  # one module: its own block in the report, the rest of the report kept
+        command = f"`python -m bench --only {args.only}`"
+        write_block(args.out, args.only, demote(render(sections, started, command)))
+    else:  # every module: a new report, keeping the blocks other commands wrote (make loadtest)
+        old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        kept = [b for name, b in blocks(old) if f"bench.bench_{name}" not in discover()]
+        args.out.write_text("\n".join([render(sections, started), *kept]), encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
     return 1 if any(error for *_, error in sections) else 0
 

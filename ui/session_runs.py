@@ -53,7 +53,6 @@ def new_job(target: str, *args: Any, **kwargs: Any) -> Any:
 @st.cache_resource(show_spinner=False)
 def registry() -> SessionRegistry:
     """The process-wide registry (its knobs come from BNVIZ_* environment variables)."""
-    worker_pool()  # training runs in the pool from the first run on
     # A run outlives a dropped connection for at least as long as Streamlit keeps its session.
     reg = SessionRegistry.from_env(float(config.get_option("server.disconnectedSessionTTL")))
     reg.start_monitor()
@@ -91,5 +90,7 @@ def run_key(name: str = "") -> str:
 
 
 def session_run(make_runner: Callable[[], Any]) -> SessionRun:
-    """This browser session's live-lab run, created with ``make_runner()`` on first use."""
+    """This browser session's live-lab run, created with ``make_runner()`` on first use (the
+    worker pool starts with the first run, so pages that train nothing never load torch)."""
+    worker_pool()
     return registry().get_or_create(run_key(), make_runner)

@@ -119,6 +119,12 @@ class RemoteRunner(RemoteRun):
         with self._lock:
             return bool(self._state.get("is_paused"))
 
+    @property
+    def step_count(self) -> int:
+        """Steps taken, as of the newest report (the snapshot's ``step`` is the newest record's)."""
+        with self._lock:
+            return int(self._state.get("step_count", 0))
+
     def snapshot(self):
         """The newest ``Snapshot`` the worker reported (never waits on training)."""
         with self._lock:

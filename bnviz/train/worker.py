@@ -168,7 +168,7 @@ def describe(run: Any) -> tuple[dict[str, Any], Any]:
     }
     if hasattr(run, "exp"):  # a Runner
         exp = run.exp
-        state.update(is_paused=run.is_paused, is_stopped=run.is_stopped)
+        state.update(is_paused=run.is_paused, is_stopped=run.is_stopped, step_count=exp.step_count)
         key = (exp.step_count, exp.lr, exp.last_record_time, state["error"])
     else:  # a Job
         state.update(

@@ -1,0 +1,281 @@
+"""``make loadtest``: a lecture hall in miniature, through the real app in real Chromium pages.
+
+Starts its own server (``app.py`` with its worker pool, on 127.0.0.1), then, one phase at a time:
+
+1. **idle**: ``--idle`` live-lab tabs that never press Play: the web process's memory per session;
+2. **oversized link**: the page of a link far over the run-size budget: refused with a message, and
+   what opening it cost the server;
+3. **training**: ``--tabs`` tabs train the default network together: each tab's refresh rate (how
+   often its status line changed) and steps/s, the server's CPU (web process and workers), and the
+   health endpoint's latency, sampled every 100 ms throughout;
+4. **watchers**: one tab shares its run and ``--watchers`` tabs watch it: the web process's CPU per
+   watcher refresh and its memory per watcher.
+
+Writes the ``loadtest`` block of ``bench/RESULTS.md``. The browser shares the 2 cores with the
+server: every figure here includes that, which is why the notes give the browser's CPU too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.__main__ import BENCH, machine, now, write_block
+from bnviz import chromium
+from tests.e2e import harness
+
+OVERSIZED = "live-lab?hidden=1024,1024,1024,1024,1024,1024,1024,1024&batch_size=1000&optimizer=adam"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _counter(selector: str) -> str:
+    return f"""() => {{ window.__changes = 0; let last = '';
+  setInterval(() => {{ const e = document.querySelector('{selector}');
+    const t = e ? e.innerText : ''; if (t !== last) {{ window.__changes++; last = t; }} }}, 25); }}"""
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(c) for c in text.split()]
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+class Health(threading.Thread):
+    """Samples the health endpoint's latency every 100 ms until stopped."""
+
+    def __init__(self, url: str):
+        super().__init__(daemon=True)
+        self.url, self.samples, self._stop = f"{url}/_stcore/health", [], threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.wait(0.1):
+            t0 = time.perf_counter()
+            try:
+                with urllib.request.urlopen(self.url, timeout=10) as r:
+                    r.read()
+                self.samples.append((time.perf_counter() - t0) * 1000)
+            except OSError:
+                self.samples.append(10_000.0)
+
+    def stop(self) -> list[float]:
+        self._stop.set()
+        self.join()
+        return self.samples
+
+
+def _open(context, url: str, selector: str = ".st-key-lab_status"):
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    page.goto(url)
+    harness.wait_for_app(page, timeout=120_000)
+    page.evaluate(_counter(selector))
+    return page
+
+
+def _step(page, selector: str = ".st-key-lab_status") -> int:
+    import re
+
+    match = re.search(r"Step ([\d,]+)", page.locator(selector).first.inner_text())
+    return int(match[1].replace(",", "")) if match else 0
+
+
+def _window(pages, selector: str, seconds: float) -> tuple[list[float], list[float]]:
+    """Each page's (status changes per second, steps per second) over ``seconds``."""
+    before = [(p.evaluate("window.__changes"), _step(p, selector)) for p in pages]
+    t0 = time.perf_counter()
+    time.sleep(seconds)
+    dt = time.perf_counter() - t0
+    after = [(p.evaluate("window.__changes"), _step(p, selector)) for p in pages]
+    hz = [(a[0] - b[0]) / dt for a, b in zip(after, before, strict=True)]
+    rate = [(a[1] - b[1]) / dt for a, b in zip(after, before, strict=True)]
+    return hz, rate
+
+
+def run(idle: int, tabs: int, watchers: int, window: float) -> list[tuple[str, str, str, str]]:
+    rows: list[tuple[str, str, str, str]] = []  # measurement, value, goal, met
+    env = {"BNVIZ_MAX_TRAINING_RUNS": str(max(tabs, 4)), "BNVIZ_RELEASE_GRACE_SECONDS": "5"}
+    with harness.StreamlitServer("app.py", env=env) as server, chromium.launch() as browser:
+        web = server.proc.pid
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        warm = _open(context, f"{server.url}/live-lab")  # first session: imports, pool start
+        time.sleep(2)
+        warm.close()
+        time.sleep(1)
+
+        rss0 = _rss_mb(web)
+        idle_pages = [_open(context, f"{server.url}/live-lab") for _ in range(idle)]
+        time.sleep(2)
+        per_idle = (_rss_mb(web) - rss0) / max(idle, 1)
+        rows.append(
+            (
+                "idle live-lab session, web-process RSS",
+                f"{per_idle:.1f} MB",
+                "≤ 10 MB",
+                "yes" if per_idle <= 10 else "**no**",
+            )
+        )
+        for p in idle_pages:
+            p.close()
+
+        rss0 = _rss_mb(web) + sum(_rss_mb(c) for c in _children(web))
+        big = _open(context, f"{server.url}/{OVERSIZED}")
+        refused = big.get_by_text("too large").count() + big.get_by_text("budget").count() > 0
+        growth = _rss_mb(web) + sum(_rss_mb(c) for c in _children(web)) - rss0
+        rows.append(
+            (
+                "oversized link: refused with a message",
+                "yes" if refused else "no",
+                "refused",
+                "yes" if refused else "**no**",
+            )
+        )
+        rows.append(
+            (
+                "oversized link: server RSS growth",
+                f"{growth:.0f} MB",
+                "≤ 50 MB",
+                "yes" if growth <= 50 else "**no**",
+            )
+        )
+        big.close()
+
+        health = Health(server.url)
+        health.start()
+        train = [_open(context, f"{server.url}/live-lab") for _ in range(tabs)]
+        for p in train:
+            p.locator(".st-key-lab_play button").first.click()
+        time.sleep(5)
+        procs = [web, *_children(web)]
+        cpu0 = {p: _cpu_s(p) for p in procs}
+        hz, rate = _window(train, ".st-key-lab_status", window)
+        cpu = {p: (_cpu_s(p) - cpu0[p]) / window for p in procs}
+        latency = health.stop()
+        p99 = statistics.quantiles(latency, n=100)[98] if len(latency) >= 2 else float("nan")
+        rows.append(
+            (
+                f"{tabs} tabs training: slowest tab's refresh rate",
+                f"{min(hz):.1f} Hz",
+                "≥ 2 Hz",
+                "yes" if min(hz) >= 2 else "**no**",
+            )
+        )
+        rows.append(
+            (
+                f"{tabs} tabs training: refresh rate per tab",
+                ", ".join(f"{h:.1f}" for h in hz) + " Hz",
+                "",
+                "",
+            )
+        )
+        rows.append(
+            (f"{tabs} tabs training: steps/s per tab", ", ".join(f"{r:,.0f}" for r in rate), "", "")
+        )
+        rows.append(
+            (
+                f"{tabs} tabs training: CPU of web process / workers",
+                f"{cpu[web]:.2f} / {sum(v for k, v in cpu.items() if k != web):.2f} cores",
+                "",
+                "",
+            )
+        )
+        rows.append(
+            (
+                "health endpoint p99 while tabs train",
+                f"{p99:.0f} ms",
+                "≤ 100 ms",
+                "yes" if p99 <= 100 else "**no**",
+            )
+        )
+        owner = train[0]
+        for p in train[1:]:
+            p.close()
+
+        owner.locator(".st-key-share_button button").click()
+        link = owner.locator(".st-key-share_link code").first
+        link.wait_for()
+        url = link.inner_text().strip()
+        rss0 = _rss_mb(web)
+        viewers = [_open(context, url, ".st-key-watch_status") for _ in range(watchers)]
+        time.sleep(3)
+        per_viewer = (_rss_mb(web) - rss0) / max(watchers, 1)
+        cpu0 = _cpu_s(web)
+        hz, _ = _window(viewers, ".st-key-watch_status", window)
+        web_cpu = _cpu_s(web) - cpu0
+        refreshes = sum(hz) * window
+        ms = 1000 * web_cpu / refreshes if refreshes else float("nan")
+        rows.append(
+            (
+                f"{watchers} watchers: web-process CPU per watcher refresh",
+                f"{ms:.1f} ms",
+                "≤ 1 ms",
+                "yes" if ms <= 1 else "**no**",
+            )
+        )
+        rows.append(
+            (
+                f"{watchers} watchers: web-process RSS per watcher",
+                f"{per_viewer:.1f} MB",
+                "≤ 5 MB",
+                "yes" if per_viewer <= 5 else "**no**",
+            )
+        )
+        rows.append(
+            (f"{watchers} watchers: slowest watcher's refresh rate", f"{min(hz):.1f} Hz", "", "")
+        )
+        context.close()
+    return rows
+
+
+def render(rows, args, started: str, seconds: float) -> str:
+    lines = [
+        "## loadtest",
+        "",
+        f"Written by `make loadtest` (`python -m bench.loadtest --idle {args.idle} --tabs "
+        f"{args.tabs} --watchers {args.watchers} --window {args.window:g}`) on {started}, "
+        f"{seconds:.0f} s; {machine.describe()}. Chromium runs on the same cores as the server.",
+        "",
+        "| measurement | value | goal | met |",
+        "|---|---|---|---|",
+        *[f"| {m} | {v} | {g} | {ok} |" for m, v, g, ok in rows],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--idle", type=int, default=6)
+    parser.add_argument("--tabs", type=int, default=4)
+    parser.add_argument("--watchers", type=int, default=10)
+    parser.add_argument("--window", type=float, default=10.0)
+    parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
+    args = parser.parse_args()
+    started, t0 = now(), time.perf_counter()
+    rows = run(args.idle, args.tabs, args.watchers, args.window)
+    text = render(rows, args, started, time.perf_counter() - t0)
+    print(text)
+    write_block(args.out, "loadtest", text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
