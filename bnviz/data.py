@@ -114,7 +114,6 @@ def _load_mnist(binary: bool = False) -> Dataset:
         )
     with np.load(MNIST_PATH) as npz:
         splits = {key: npz[key] for key in ("x_train", "y_train", "x_test", "y_test")}
-    pixels = "pixels 0 or 1 (ink where the grey level > 0.5)" if binary else "pixels in [0, 1]"
     return Dataset(
         name="mnist-binary" if binary else "mnist",
         x_train=_pixels(splits.pop("x_train"), binary),
@@ -122,7 +121,7 @@ def _load_mnist(binary: bool = False) -> Dataset:
         x_test=_pixels(splits.pop("x_test"), binary),
         y_test=_labels(splits.pop("y_test")),
         n_classes=10,
-        description=f"MNIST handwritten digits: 60,000 train / 10,000 test, 28×28 {pixels}",
+        description=_mnist_description(binary),
     )
 
 
@@ -195,10 +194,31 @@ def make_toy(name: str, seed: int = TOY_SEED) -> Dataset:
         x_test=x_test,
         y_test=y_test,
         n_classes=n_classes,
-        description=(
-            f"2-D toy set '{name}': {TOY_N_TRAIN:,} train / {TOY_N_TEST:,} test points, "
-            f"{n_classes} classes"
-        ),
+        description=_toy_description(name),
+    )
+
+
+def _mnist_description(binary: bool) -> str:
+    pixels = "pixels 0 or 1 (ink where the grey level > 0.5)" if binary else "pixels in [0, 1]"
+    return f"MNIST handwritten digits: 60,000 train / 10,000 test, 28×28 {pixels}"
+
+
+def _toy_description(name: str) -> str:
+    return (
+        f"2-D toy set '{name}': {TOY_N_TRAIN:,} train / {TOY_N_TEST:,} test points, "
+        f"{_TOY_N_CLASSES[name]} classes"
+    )
+
+
+def describe(name: str) -> str:
+    """A dataset's one-line description without loading it (the web process shows it, the
+    workers hold the data)."""
+    if name not in DATASETS:
+        raise ValueError(f"Unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}.")
+    return (
+        _mnist_description(name == "mnist-binary")
+        if name.startswith("mnist")
+        else _toy_description(name)
     )
 
 

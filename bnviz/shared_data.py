@@ -5,7 +5,9 @@ Instead the web process writes each split once to a file (``publish``), and ever
 file copy-on-write (``attach``): the pages live once in the operating system's page cache and are
 shared by every process that maps them, and a write (which the tensors' inference mode already makes
 loud) would touch a private copy, never the file. A file, not ``/dev/shm``: containers get a 64 MB
-``/dev/shm`` by default, too small for MNIST.
+``/dev/shm`` by default, too small for MNIST. Where the files go: ``BNVIZ_SHARED_DIR`` (the Docker
+image and deploy/k8s set a volume of their own), else the system's temporary directory. Where they
+cannot be written, the pool goes on without them and each worker loads its own copy.
 
     shared = publish(("mnist",))        # web process, once
     attach(shared.handles)              # in each worker: load_dataset("mnist") now maps the file
@@ -14,6 +16,8 @@ loud) would touch a private copy, never the file. A file, not ``/dev/shm``: cont
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -52,18 +56,30 @@ class Publication:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def publish(names: tuple[str, ...] = SHARED_DATASETS) -> Publication:
-    """Write each named dataset's pixels to one file. The dataset is loaded here only for that
-    and not kept: the web process itself trains nothing."""
-    directory = Path(tempfile.mkdtemp(prefix="bnviz-data-"))
+def publish(names: tuple[str, ...] = SHARED_DATASETS, directory: str | None = None) -> Publication:
+    """Write each named dataset's pixels to one file under ``directory`` (default
+    ``BNVIZ_SHARED_DIR``, else the system's temporary directory). The writing happens in a
+    short-lived process of its own: loading MNIST leaves memory behind in a process, and the web
+    process, which trains nothing, should not keep it."""
+    root = directory or os.environ.get("BNVIZ_SHARED_DIR") or None
+    path = Path(tempfile.mkdtemp(prefix="bnviz-data-", dir=root))
+    if not names:
+        return Publication((), path)
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as helper:
+        handles = helper.apply(_write, (names, str(path)))
+    return Publication(handles, path)
+
+
+def _write(names: tuple[str, ...], directory: str) -> tuple[SharedDataset, ...]:
     handles = []
     for name in names:
         ds = DATASETS[name].loader()
         paths = {}
         for split in ("train", "test"):
-            path = directory / f"{name}-x_{split}.f32"
-            getattr(ds, f"x_{split}").numpy().tofile(path)
-            paths[split] = str(path)
+            file = Path(directory) / f"{name}-x_{split}.f32"
+            getattr(ds, f"x_{split}").numpy().tofile(file)
+            paths[split] = str(file)
         handles.append(
             SharedDataset(
                 name=name,
@@ -77,7 +93,7 @@ def publish(names: tuple[str, ...] = SHARED_DATASETS) -> Publication:
                 description=ds.description,
             )
         )
-    return Publication(tuple(handles), directory)
+    return tuple(handles)
 
 
 def _mapped(path: str, shape: tuple[int, int]) -> torch.Tensor:

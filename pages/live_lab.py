@@ -8,7 +8,7 @@ rate and Batch norm, and the page shows two big charts. The hidden widgets keep 
 import streamlit as st
 
 from bnviz.config import MAX_BATCH, MAX_DEPTH, MAX_WIDTH
-from bnviz.data import DATASETS, load_dataset
+from bnviz.data import DATASETS, describe
 from bnviz.train.activations import ACTIVATIONS
 from bnviz.train.inits import INITS
 from bnviz.train.optim import OPTIMIZERS
@@ -76,7 +76,7 @@ def _full_sidebar(entry) -> None:
     )
     controls.network_changes(entry)
     cfg = controls.current_config()
-    st.caption(f"Now running: {cfg.summary()}. {load_dataset(cfg.dataset).description}.")
+    st.caption(f"Now running: {cfg.summary()}. {describe(cfg.dataset)}.")
     watch.share_panel()
 
 

@@ -291,3 +291,12 @@ def test_loading_grey_mnist_never_builds_the_binary_copy(monkeypatch):
         assert built == []
     finally:
         data._load_cached.cache_clear()
+
+
+def test_a_description_needs_no_loading():
+    from bnviz.data import DATASETS, describe, load_dataset
+
+    for name in DATASETS:
+        assert describe(name) == load_dataset(name).description
+    with pytest.raises(ValueError, match="Unknown dataset"):
+        describe("imagenet")

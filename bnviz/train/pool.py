@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import logging
 import multiprocessing
 import os
 import threading
@@ -31,6 +32,7 @@ from bnviz.shared_data import SHARED_DATASETS, Publication, publish
 from bnviz.train import worker
 from bnviz.train.remote import RemoteJob, RemoteRun, RemoteRunner
 
+log = logging.getLogger(__name__)
 DEFAULT_NICE = 5  # training yields the CPU to the web process, which must refresh every page
 REPLY_TIMEOUT_S = 60.0
 WORKER_DIED = (
@@ -127,7 +129,11 @@ class WorkerPool:
     ):
         self.size = max(1, default_workers() if workers is None else int(workers))
         self.nice = nice
-        self.publication: Publication = publish(shared)
+        try:
+            self.publication: Publication = publish(shared)
+        except OSError as exc:  # no room for the files: each worker loads its own copy instead
+            log.warning("Sharing the datasets failed (%s); each worker loads its own.", exc)
+            self.publication = publish(())
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
         self._started = itertools.count()

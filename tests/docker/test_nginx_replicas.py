@@ -285,7 +285,7 @@ def test_a_watch_link_reaches_the_owners_replica_from_the_other_one(cluster, bro
             [{"name": "bnviz_route", "value": other, "url": cluster.url, "httpOnly": True}]
         )
         viewer = viewer_context.new_page()
-        open_page(viewer, url)
+        viewer.goto(url)  # its charts refresh while the run trains: wait for them, not for idle
         viewer.get_by_text("You are watching").wait_for()
         status = viewer.locator(".st-key-watch_status")
         steps = [int(re.search(r"Step ([\d,]+)", status.inner_text())[1].replace(",", ""))]

@@ -32,8 +32,7 @@ def test_a_viewer_follows_the_owners_run_without_controls(browser, open_app):
     viewer = context.new_page()
     viewer.set_default_timeout(30_000)
     try:
-        viewer.goto(url)
-        harness.wait_for_app(viewer)
+        viewer.goto(url)  # its charts refresh while the run trains: wait for them, not for idle
         banner = viewer.get_by_text("You are watching")
         banner.wait_for()
         assert "Prof. <b>Kim</b>" in banner.inner_text()  # the typed name, as text
