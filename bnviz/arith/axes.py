@@ -260,3 +260,12 @@ def _running(x, var, mean, count, momentum, running_mean, running_var) -> dict:
         running_var=new_var,
     )
     return {"momentum": momentum, **extra}
+
+
+def xhat_moments(s: AxesSteps) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per statistic (S,): the mean of x_hat (0), its biased variance, and what that variance is by
+    construction, var / (var + eps): 1 minus eps's share (0 for a constant set)."""
+    sums = np.bincount(s.members.reshape(-1), weights=s.x_hat.reshape(-1))
+    squares = np.bincount(s.members.reshape(-1), weights=s.x_hat.reshape(-1) ** 2)
+    mean = sums / s.count
+    return mean, squares / s.count - mean**2, s.var / (s.var + s.eps)

@@ -23,6 +23,8 @@ from bnviz.arith.axes import AxesSteps
 from bnviz.arith.number_format import tex_number
 from bnviz.arith.stepper import elided, paren, signed_sum
 
+SQUARES_HEAD = 2  # squared deviations before the dots: each term is twice as wide as a value
+
 # Which values one statistic averages, per kind; full sentences so they translate whole.
 MEMBERS = {
     "batch": "μ and σ² of channel {c} are taken over its {k} values: all {n_all} examples × "
@@ -91,7 +93,8 @@ def element_steps(s: AxesSteps, index) -> ElementSteps:
     c = index[1] + 1
     param = f"{c}" if s.gamma.ndim == 1 else f"{c},{index[2] + 1},{index[3] + 1}"
     squares = [
-        r"\cdots" if v is None else rf"({tex_number(v)} - {paren(mu)})^2" for v in elided(values)
+        r"\cdots" if v is None else rf"({tex_number(v)} - {paren(mu)})^2"
+        for v in elided(values, head=SQUARES_HEAD)
     ]
     lines = [
         (

@@ -10,8 +10,9 @@ The page edits the tensor as a text table: one row per (example, channel), one c
 - ``validate_shape(shape)`` -> (N, C, H, W) ints within ``MAX_SIDE`` per side and ``MAX_VALUES`` in all.
 - ``validate_nchw(x)`` -> float64 copy (N, C, H, W); a 2-D (batch, features) input becomes
   (batch, features, 1, 1). Every failure is a ``ValueError`` with a sentence that says what to fix.
-- ``to_rows`` / ``parse_rows`` turn a tensor into the text table and back; ``random_nchw`` and
-  ``resized`` make and reshape example tensors without touching the values a student kept.
+- ``to_rows`` / ``parse_rows`` turn a tensor into the text table and back, ``parse_channels`` a
+  per-channel row (gamma, beta); ``random_nchw`` makes an example tensor and ``resized_rows``
+  reshapes a table without touching the cells a student kept.
 """
 
 from __future__ import annotations
@@ -145,11 +146,29 @@ def random_nchw(shape: Sequence[int], seed: int) -> np.ndarray:
     return np.round(offset + scale * rng.standard_normal((n, c, h, w)), 4)
 
 
-def resized(x: np.ndarray, shape: Sequence[int], seed: int) -> np.ndarray:
-    """``x`` cut or grown to ``shape``: values at indices both shapes have are kept, new ones are
-    ``random_nchw(shape, seed)``'s, so a student's edits survive adding a channel."""
-    shape = validate_shape(shape)
-    out = random_nchw(shape, seed)
-    common = tuple(slice(0, min(a, b)) for a, b in zip(x.shape, shape, strict=True))
-    out[common] = x[common]
-    return out
+def resized_rows(
+    rows: Sequence[Sequence[object]], shape: Sequence[int], new_shape: Sequence[int], seed: int
+) -> list[list[object]]:
+    """The text table ``rows`` of ``shape`` cut or grown to ``new_shape``: cells at indices both
+    shapes have are kept as typed (even if not yet a number), new ones are ``random_nchw``'s."""
+    old = np.array([list(r) for r in rows], dtype=object).reshape(validate_shape(shape))
+    new_shape = validate_shape(new_shape)
+    out = np.array(to_rows(random_nchw(new_shape, seed)), dtype=object).reshape(new_shape)
+    common = tuple(slice(0, min(a, b)) for a, b in zip(old.shape, new_shape, strict=True))
+    out[common] = old[common]
+    n, c, h, w = new_shape
+    return out.reshape(n * c, h * w).tolist()
+
+
+def parse_channels(cells: Sequence[object], name: str, channels: int) -> np.ndarray:
+    """One number per channel (gamma, beta) -> float64 (channels,); a ValueError names the cell."""
+    cells = list(cells)
+    if len(cells) != channels:
+        raise ValueError(
+            f"{name} has {len(cells)} values but the tensor has {channels} channels: "
+            f"give one {name} per channel."
+        )
+    return np.array(
+        [parse_number(cell, f"{name}, channel {j + 1}") for j, cell in enumerate(cells)],
+        dtype=np.float64,
+    )

@@ -121,3 +121,20 @@ def norm_diff(s: AxesSteps, t: TorchNorm) -> float:
         diffs += [max_abs_diff(s.running_mean, t.running_mean)]
         diffs += [max_abs_diff(s.running_var, t.running_var)]
     return max(diffs)
+
+
+@dataclass(frozen=True)
+class NormCheck:
+    """The page's one-line verdict: ``s`` against its torch module."""
+
+    module: str  # e.g. "torch.nn.GroupNorm(2, 4)"
+    max_diff: float  # max |ours - torch| over y (and batch norm's running statistics)
+
+    @property
+    def matches(self) -> bool:
+        return self.max_diff <= MATCH_TOL
+
+
+def norm_check(s: AxesSteps) -> NormCheck:
+    t = torch_norm(s)
+    return NormCheck(t.module, norm_diff(s, t))

@@ -6,11 +6,11 @@ import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bnviz.arith.axes import KINDS, axes_steps
+from bnviz.arith.axes import KINDS, axes_steps, xhat_moments
 from bnviz.arith.batchnorm import batchnorm_steps
 from bnviz.arith.layernorm import layernorm_steps
 from bnviz.arith.nchw import MAX_VALUES, random_nchw
-from bnviz.arith.oracle import norm_diff, torch_norm
+from bnviz.arith.oracle import norm_check, norm_diff, torch_norm
 
 TOL = 1e-12  # float64, on tensors of ordinary size: far above round-off, far below any bug
 
@@ -263,3 +263,15 @@ def test_bad_input_is_explained(kwargs, phrase):
     with pytest.raises(ValueError) as err:
         axes_steps(**kwargs)
     assert phrase in str(err.value)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_xhat_moments_and_the_page_check(kind):
+    s = axes_steps(random_nchw((3, 4, 2, 2), seed=3), kind, groups=2, eps=0.5)
+    mean, var, expected = xhat_moments(s)
+    assert mean.shape == var.shape == (len(s.stat_labels),)
+    assert np.abs(mean).max() <= TOL
+    np.testing.assert_allclose(var, expected, rtol=0, atol=TOL)
+    assert (expected < 1).all()  # eps = 0.5 visibly shrinks x_hat's variance
+    check = norm_check(s)
+    assert check.matches and check.module.startswith("torch.nn.")

@@ -5,10 +5,11 @@ import pytest
 
 from bnviz.arith.nchw import (
     MAX_VALUES,
+    parse_channels,
     parse_rows,
     position_labels,
     random_nchw,
-    resized,
+    resized_rows,
     row_labels,
     to_rows,
     validate_nchw,
@@ -72,14 +73,25 @@ def test_batch_features_becomes_n_c_1_1():
     assert validate_nchw([[1.0, 2.0, 3.0]]).shape == (1, 3, 1, 1)
 
 
-def test_resizing_keeps_the_common_values():
-    x = random_nchw((2, 2, 2, 2), seed=1)
-    x[0, 1, 1, 0] = 42.0
-    grown = resized(x, (3, 2, 2, 3), seed=9)
-    assert grown.shape == (3, 2, 2, 3) and grown[0, 1, 1, 0] == 42.0
-    np.testing.assert_array_equal(grown[:2, :, :, :2], x)
-    shrunk = resized(grown, (1, 2, 2, 1), seed=9)
-    np.testing.assert_array_equal(shrunk, x[:1, :, :, :1])
+def test_resizing_keeps_the_common_cells_as_typed():
+    rows = to_rows(random_nchw((2, 2, 2, 2), seed=1))
+    rows[3][2] = "abc"  # example 2, channel 2, position (2, 1): kept, even if not a number yet
+    grown = resized_rows(rows, (2, 2, 2, 2), (3, 2, 2, 3), seed=9)
+    assert len(grown) == 6 and len(grown[0]) == 6
+    assert grown[3][3] == "abc"  # position (2, 1) is column 3 once W = 3
+    assert (
+        grown[0][:2] == rows[0][:2] and grown[0][2] == to_rows(random_nchw((3, 2, 2, 3), 9))[0][2]
+    )
+    shrunk = resized_rows(grown, (3, 2, 2, 3), (1, 2, 2, 1), seed=9)
+    assert shrunk == [[rows[0][0], rows[0][2]], [rows[1][0], rows[1][2]]]
+
+
+def test_per_channel_cells():
+    np.testing.assert_array_equal(parse_channels(["1", 2.5], "gamma", 2), [1.0, 2.5])
+    with pytest.raises(ValueError, match="gamma, channel 2"):
+        parse_channels(["1", "x"], "gamma", 2)
+    with pytest.raises(ValueError, match="3 channels"):
+        parse_channels(["1"], "beta", 3)
 
 
 def test_random_tensors_differ_per_channel_and_repeat_per_seed():
