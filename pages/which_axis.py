@@ -24,7 +24,7 @@ st.caption(
     "against torch."
 )
 
-tensor_col, settings_col = st.columns([3, 2], gap="large")
+tensor_col, settings_col = st.columns([2, 1], gap="large")
 with tensor_col:
     st.subheader("Your tensor (N, C, H, W)")
     with st.container(horizontal=True, vertical_alignment="bottom"):

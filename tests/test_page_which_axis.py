@@ -162,7 +162,7 @@ def test_an_over_budget_shape_is_refused_and_the_tensor_kept():
 def test_a_bad_gamma_and_a_bad_eps_are_explained():
     at = open_page()
     at.session_state["ax_affine_editor_0"] = {
-        "edited_rows": {0: {"channel 3": "two"}},
+        "edited_rows": {2: {"γ (gamma)": "two"}},
         "added_rows": [],
         "deleted_rows": [],
     }
@@ -185,3 +185,19 @@ def test_random_tensor_and_cell_values():
     assert not np.array_equal(before, table(at)) and table(at).shape == before.shape
     at.segmented_control(key="ax_values").set_value("y").run()
     assert not at.exception
+
+
+def test_gamma_and_beta_reach_y_and_survive_a_shape_change():
+    at = open_page()
+    at.session_state["ax_affine_editor_0"] = {
+        "edited_rows": {0: {"γ (gamma)": "2", "β (beta)": "-1"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    y_line = next(line for line in latex(at).split("$$") if line.strip().startswith("y_"))
+    assert r"= 2 \cdot" in y_line and "+ (-1) =" in y_line
+    at.number_input(key="ax_c").set_value(5).run()  # a new channel: gamma 1, beta 0
+    assert at.session_state["ax_gamma"] == ["2", "1", "1", "1", "1"]
+    assert at.session_state["ax_beta"] == ["-1", "0", "0", "0", "0"]
+    assert "BatchNorm2d(5)" in at.success[0].value

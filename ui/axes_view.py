@@ -35,6 +35,7 @@ SHAPE_KEYS = (Key.N, Key.C, Key.H, Key.W)
 AT_KEYS = (Key.AT_N, Key.AT_C, Key.AT_H, Key.AT_W)
 TABLE, SHAPE, GAMMA, BETA = "ax_table", "ax_shape", "ax_gamma", "ax_beta"
 GEN, SEED, SHOWN = "ax_gen", "ax_seed", "ax_shown"
+AFFINE_COLUMNS = ["γ (gamma)", "β (beta)"]
 
 FIRST_SHAPE = (2, 4, 2, 3)  # two examples, four channels (two groups of two), six positions
 DEFAULTS = {Key.KIND: "batch", Key.GROUPS: 2, Key.EPS: 1e-5, Key.VALUES: "x"}
@@ -78,9 +79,8 @@ def current_tables() -> tuple[list[list], list, list]:
     ss = st.session_state
     _, _, h, w = ss[SHAPE]
     x = ti.apply_edits(ss[TABLE], _edits(_editor_key(Key.X_EDITOR)), nchw.position_labels(h, w))
-    columns = channel_labels(len(ss[GAMMA]))
-    affine = [ss[GAMMA], ss[BETA]]
-    gamma, beta = ti.apply_edits(affine, _edits(_editor_key(Key.AFFINE_EDITOR)), columns)
+    rows = ti.apply_edits(_affine_rows(), _edits(_editor_key(Key.AFFINE_EDITOR)), AFFINE_COLUMNS)
+    gamma, beta = ([row[k] for row in rows] for k in (0, 1))
     return x, gamma, beta
 
 
@@ -144,13 +144,19 @@ def tensor_editor() -> list[list]:
     return editors.cells_of(_editor(frame, Key.X_EDITOR, config))
 
 
-def affine_editor() -> tuple[list, list]:
+def _affine_rows() -> list[list]:
     ss = st.session_state
-    frame = editors.text_frame([ss[GAMMA], ss[BETA]], ["γ (gamma)", "β (beta)"])
-    frame.columns = channel_labels(len(ss[GAMMA]))
-    config = {p: st.column_config.TextColumn(p) for p in frame.columns}
-    gamma, beta = editors.cells_of(_editor(frame, Key.AFFINE_EDITOR, config))
-    return gamma, beta
+    return [[g, b] for g, b in zip(ss[GAMMA], ss[BETA], strict=True)]
+
+
+def affine_editor() -> tuple[list, list]:
+    """γ and β as a row per channel (C rows fit a narrow column; C columns would not)."""
+    ss = st.session_state
+    frame = editors.text_frame(_affine_rows(), channel_labels(len(ss[GAMMA])))
+    frame.columns = AFFINE_COLUMNS
+    config = {p: st.column_config.TextColumn(p) for p in AFFINE_COLUMNS}
+    rows = editors.cells_of(_editor(frame, Key.AFFINE_EDITOR, config))
+    return [row[0] for row in rows], [row[1] for row in rows]
 
 
 def _editor(frame, prefix: str, config: dict):
