@@ -5,12 +5,15 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from bnviz.arith.axes import axes_steps
 from bnviz.arith.nchw import parse_rows
 from bnviz.arith.number_format import tex_number
 from tests.conftest import PAGES, shown
+from tests.test_fuzz import assert_escaped, cells
 
 PAGE = str(PAGES / "which_axis.py")
 EDITOR = "ax_x_editor_0"  # the tensor editor's key before anything replaced the tables
@@ -201,3 +204,43 @@ def test_gamma_and_beta_reach_y_and_survive_a_shape_change():
     assert at.session_state["ax_gamma"] == ["2", "1", "1", "1", "1"]
     assert at.session_state["ax_beta"] == ["-1", "0", "0", "0", "0"]
     assert "BatchNorm2d(5)" in at.success[0].value
+
+
+columns = st.sampled_from(["(1, 1)", "(2, 3)", "(9, 9)", "_index", "γ (gamma)", "β (beta)", "x"])
+payloads = st.fixed_dictionaries(
+    {
+        "edited_rows": st.dictionaries(
+            st.integers(-5, 80), st.dictionaries(columns, cells, max_size=3), max_size=4
+        ),
+        "added_rows": st.lists(st.dictionaries(columns, cells), max_size=2),
+        "deleted_rows": st.lists(st.integers(-2, 9), max_size=2),
+    }
+)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+    phases=[Phase.generate],  # no shrinking: an AppTest run takes a second, shrinking minutes
+)
+@given(
+    x=payloads,
+    affine=payloads,
+    side=st.integers(-3, 20),
+    eps=st.one_of(st.just(1e-5), st.floats(-1e300, 1e300)),
+)
+def test_fuzzed_payloads_and_sizes_never_break_the_page(x, affine, side, eps):
+    at = open_page()
+    at.session_state[EDITOR] = x
+    at.session_state["ax_affine_editor_0"] = affine
+    at.session_state["ax_c"] = side
+    at.session_state["ax_eps"] = eps
+    at.run()
+    assert not at.exception, at.exception
+    for e in at.error:
+        assert_escaped(e.value.split("  \n")[0])  # the refused input's sentence; the rest is ours
+        assert "last valid input" in shown(e.value)
+    s = at.session_state["ax_shown"].steps
+    assert 1 <= s.x.size <= 256 and "match" in at.success[0].value

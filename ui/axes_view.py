@@ -36,6 +36,9 @@ AT_KEYS = (Key.AT_N, Key.AT_C, Key.AT_H, Key.AT_W)
 TABLE, SHAPE, GAMMA, BETA = "ax_table", "ax_shape", "ax_gamma", "ax_beta"
 GEN, SEED, SHOWN = "ax_gen", "ax_seed", "ax_shown"
 AFFINE_COLUMNS = ["γ (gamma)", "β (beta)"]
+EDIT_REFUSED = (
+    "An edit arrived that does not fit the table; the tables were reset to their last state."
+)
 
 FIRST_SHAPE = (2, 4, 2, 3)  # two examples, four channels (two groups of two), six positions
 DEFAULTS = {Key.KIND: "batch", Key.GROUPS: 2, Key.EPS: 1e-5, Key.VALUES: "x"}
@@ -166,6 +169,7 @@ def _editor(frame, prefix: str, config: dict):
     try:
         return st.data_editor(frame, key=_editor_key(prefix), **kw)
     except (IndexError, KeyError, ValueError, TypeError):
+        st.warning(EDIT_REFUSED)
         st.session_state[GEN] += 1
         return st.data_editor(frame, key=_editor_key(prefix), **kw)
 
