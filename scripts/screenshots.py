@@ -26,6 +26,12 @@ def _play_live_lab(page) -> None:
     time.sleep(20)
 
 
+def _wait_for_which_axis(page) -> None:
+    """The statistics table is the last thing the page draws."""
+    page.get_by_role("heading", name="Every mean and variance").wait_for()
+    page.get_by_test_id("stDataFrame").last.wait_for()
+
+
 MAX_HEIGHT = 3400  # px: a whole page, short of a scroll of thumbnails
 
 # url path -> (file name in docs/, preparation before the screenshot)
@@ -33,6 +39,7 @@ PAGES = {
     "": ("home.png", None),
     "live-lab": ("live_lab.png", _play_live_lab),
     "bn-arithmetic": ("bn_arithmetic.png", None),
+    "which-axis": ("which_axis.png", _wait_for_which_axis),
     "paper-figure1": ("paper_figure1.png", None),
     "does-bn-reduce-ics": ("does_bn_reduce_ics.png", None),
 }

@@ -6,4 +6,8 @@ out), ``oracle`` (the same numbers from ``torch.nn``), ``worksheet`` (everything
 shows), ``stepper`` (the seven steps' formulas and explanations), ``tensor_input`` (text cells to
 tensors, and the tables' row and column labels), ``number_format`` (how a number is written in a
 cell, a table or a formula) and ``axis_diagram`` (which axis each norm averages over).
+
+The "Which axis?" page's core: ``nchw`` (an (N, C, H, W) tensor within budget, and its text
+table), ``axes`` (batch, layer, instance and group norm of it, step by step), ``element_steps``
+(one element's substitution lines) and ``axes_diagram`` (the grid with one statistic's values lit).
 """

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from bnviz.arith.axes import AxesSteps
+
 # Float64 round-off on tensors a student can type stays far below this; anything above is a real
 # difference in the arithmetic, not noise.
 MATCH_TOL = 1e-9
@@ -73,3 +75,66 @@ def torch_batchnorm_grads(x, grad_y, gamma, beta, eps) -> tuple[np.ndarray, ...]
 
 def max_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+
+
+# --- the four norms of an (N, C, H, W) tensor (the "Which axis?" page) -----------------------------
+
+
+@dataclass(frozen=True)
+class TorchNorm:
+    module: str  # as constructed, e.g. "torch.nn.GroupNorm(2, 4)"
+    y: np.ndarray  # (N, C, H, W)
+    running_mean: np.ndarray | None  # (C,) batch norm after its train-mode call; else None
+    running_var: np.ndarray | None
+
+
+@torch.no_grad()
+def torch_norm(s: AxesSteps) -> TorchNorm:
+    """The torch module of ``s.kind`` with s's gamma, beta, eps (and running stats), applied to s.x."""
+    n, c, h, w = s.x.shape
+    if s.kind == "batch":
+        module = f"torch.nn.BatchNorm2d({c})"
+        norm = torch.nn.BatchNorm2d(c, eps=s.eps, momentum=s.momentum, dtype=torch.float64)
+        norm.running_mean.copy_(_t(s.running_mean_before))
+        norm.running_var.copy_(_t(s.running_var_before))
+    elif s.kind == "layer":
+        module = f"torch.nn.LayerNorm([{c}, {h}, {w}])"
+        norm = torch.nn.LayerNorm([c, h, w], eps=s.eps, dtype=torch.float64)
+    elif s.kind == "instance":
+        module = f"torch.nn.InstanceNorm2d({c}, affine=True)"
+        norm = torch.nn.InstanceNorm2d(c, eps=s.eps, affine=True, dtype=torch.float64)
+    else:
+        module = f"torch.nn.GroupNorm({s.groups}, {c})"
+        norm = torch.nn.GroupNorm(s.groups, c, eps=s.eps, dtype=torch.float64)
+    norm.weight.copy_(_t(s.gamma))
+    norm.bias.copy_(_t(s.beta))
+    y = norm.train()(_t(s.x)).numpy()
+    if s.kind != "batch":
+        return TorchNorm(module, y, None, None)
+    return TorchNorm(module, y, norm.running_mean.numpy(), norm.running_var.numpy())
+
+
+def norm_diff(s: AxesSteps, t: TorchNorm) -> float:
+    """max |ours - torch| over y (and batch norm's updated running statistics)."""
+    diffs = [max_abs_diff(s.y, t.y)]
+    if t.running_mean is not None:
+        diffs += [max_abs_diff(s.running_mean, t.running_mean)]
+        diffs += [max_abs_diff(s.running_var, t.running_var)]
+    return max(diffs)
+
+
+@dataclass(frozen=True)
+class NormCheck:
+    """The page's one-line verdict: ``s`` against its torch module."""
+
+    module: str  # e.g. "torch.nn.GroupNorm(2, 4)"
+    max_diff: float  # max |ours - torch| over y (and batch norm's running statistics)
+
+    @property
+    def matches(self) -> bool:
+        return self.max_diff <= MATCH_TOL
+
+
+def norm_check(s: AxesSteps) -> NormCheck:
+    t = torch_norm(s)
+    return NormCheck(t.module, norm_diff(s, t))
