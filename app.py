@@ -11,6 +11,7 @@ PAGES = {
     "home": ("pages/home.py", "Start here", ":material/school:"),
     "live-lab": ("pages/live_lab.py", "Live lab", ":material/monitoring:"),
     "bn-arithmetic": ("pages/bn_arithmetic.py", "BN arithmetic", ":material/calculate:"),
+    "which-axis": ("pages/which_axis.py", "Which axis?", ":material/view_in_ar:"),
     "paper-figure1": ("pages/paper_figure1.py", "Paper Figure 1", ":material/article:"),
     "does-bn-reduce-ics": ("pages/does_bn_reduce_ics.py", "Does BN reduce ICS?", ":material/quiz:"),
 }

@@ -34,7 +34,7 @@ BROWSER_BURST = int(re.search(r"zone=bnviz_browser_req burst=(\d+)", SITE_CONF.r
 BROWSER_RATE = int(re.search(r"zone=bnviz_browser_req:\w+ rate=(\d+)r/s", SITE_CONF.read_text())[1])
 
 # Pages opened through nginx; each must render (its script ran over the proxied websocket).
-PAGES = ["", "live-lab", "bn-arithmetic", "paper-figure1"]
+PAGES = ["", "live-lab", "bn-arithmetic", "which-axis", "paper-figure1"]
 
 
 @pytest.fixture(scope="module")
