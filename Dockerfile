@@ -93,9 +93,13 @@ ENV PATH=/opt/venv/bin:$PATH \
     STREAMLIT_SERVER_ENABLE_AGENT_API=false \
     OMP_NUM_THREADS=1 \
     MKL_NUM_THREADS=1 \
-    OPENBLAS_NUM_THREADS=1
+    OPENBLAS_NUM_THREADS=1 \
+    BNVIZ_SHARED_DIR=/var/cache/bnviz-data
+# BNVIZ_SHARED_DIR: the training processes map MNIST from one file written there at start (~220 MB);
+# a read-only pod mounts a volume of its own on it (deploy/k8s/bnviz.yaml).
 RUN useradd --uid 10001 --user-group --create-home --home-dir /home/bnviz \
-        --shell /usr/sbin/nologin bnviz
+        --shell /usr/sbin/nologin bnviz \
+    && install -d -o bnviz -g bnviz /var/cache/bnviz-data
 COPY docker/entrypoint.sh docker/healthcheck.py /usr/local/lib/bnviz/
 WORKDIR /app
 # The app (code, embedded MNIST, precomputed Figure 1) belongs to root and is read-only for the app user.

@@ -6,6 +6,7 @@ hardware that produced it.
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 from pathlib import Path
@@ -38,3 +39,19 @@ def env_number(name: str, default: float, minimum: float) -> float:
     except ValueError:
         return default
     return max(value, minimum)
+
+
+CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" or "max <period>"
+
+
+def usable_cpus() -> int:
+    """CPUs this process may use: its affinity, capped by a container's CPU quota (a pod limited
+    to 2 CPUs on a 32-core node gets 2, not 32)."""
+    cpus = len(os.sched_getaffinity(0))
+    try:
+        quota, period = CPU_MAX.read_text().split()
+        if quota != "max":
+            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return cpus

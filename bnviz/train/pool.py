@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from bnviz.machine import env_number
+from bnviz.machine import env_number, usable_cpus
 from bnviz.shared_data import SHARED_DATASETS, Publication, publish
 from bnviz.train import worker
 from bnviz.train.remote import RemoteJob, RemoteRun, RemoteRunner
@@ -43,8 +43,8 @@ WORKER_DIED = (
 
 def default_workers() -> int:
     """``BNVIZ_WORKERS`` if set (0: no pool, runs train in threads of the web process), else one
-    per core this process may use."""
-    return int(env_number("BNVIZ_WORKERS", len(os.sched_getaffinity(0)), 0))
+    per CPU this process may use (a container's CPU limit included)."""
+    return int(env_number("BNVIZ_WORKERS", usable_cpus(), 0))
 
 
 class Build:

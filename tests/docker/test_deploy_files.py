@@ -35,7 +35,10 @@ HEALTH = "/_stcore/health"
 # in the docs). STREAMLIT_* options are Streamlit's own.
 ENV_KNOBS = {
     "PORT": ["docker/entrypoint.sh", "docker/healthcheck.py"],
+    "BNVIZ_WORKERS": ["bnviz/train/pool.py"],
+    "BNVIZ_SHARED_DIR": ["bnviz/shared_data.py", "Dockerfile"],
     "BNVIZ_MAX_TRAINING_RUNS": ["bnviz/train/sessions.py"],
+    "BNVIZ_MAX_SESSIONS": ["bnviz/train/sessions.py"],
     "BNVIZ_IDLE_PAUSE_SECONDS": ["bnviz/train/sessions.py"],
     "BNVIZ_RELEASE_GRACE_SECONDS": ["bnviz/train/sessions.py"],
     "BNVIZ_DEFAULT_PAGE": ["app.py"],
