@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from bnviz.figure1.captions import method_notes, setup_text
+from bnviz.figure1.notes import method_notes, setup_text
 from ui import experiment_page
 from ui import figure1_view as view
 

@@ -1,6 +1,11 @@
 """Shared test helpers: repository paths (AppTest resolves relative paths against the caller)."""
 
+import os
 from pathlib import Path
+
+# Tests read the English text unless they ask for Korean (?lang=ko, or a translator): a session
+# without a language of its own starts in this one, here and in the servers the browser tests start.
+os.environ["BNVIZ_DEFAULT_LANGUAGE"] = "en"
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
