@@ -99,19 +99,31 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> s
     return min(ranked)[2] if ranked else default
 
 
-@dataclass(frozen=True)
-class Message:
-    """A msgid and its named parameters, rendered in any language later (``render(_)``)."""
+class Message(str):
+    """A msgid and its named parameters, rendered in any language later (``render(_)``). It *is*
+    its English rendering (a ``str``), so code that only knows strings keeps working."""
 
     msgid: str
-    params: Mapping[str, object] = field(default_factory=dict)
+    params: Mapping[str, object]
+
+    def __new__(cls, msgid: str, params: Mapping[str, object] | None = None) -> Message:
+        params = dict(params or {})
+        self = super().__new__(cls, _render(msgid, params, ENGLISH))
+        self.msgid, self.params = msgid, params
+        return self
 
     def render(self, _: Gettext = ENGLISH) -> str:
-        params = {k: v.render(_) if isinstance(v, Message) else v for k, v in self.params.items()}
-        return _(self.msgid).format(**params)
+        return _render(self.msgid, self.params, _)
 
-    def __str__(self) -> str:
-        return self.render()
+
+def _render(msgid: str, params: Mapping[str, object], _: Gettext) -> str:
+    nested = {k: v.render(_) if isinstance(v, Message) else v for k, v in params.items()}
+    return _(msgid).format(**nested)
+
+
+def render(text: str, _: Gettext = ENGLISH) -> str:
+    """``text`` in ``_``'s language if it is a ``Message``; any other string as it is."""
+    return text.render(_) if isinstance(text, Message) else text
 
 
 class UserError(ValueError):

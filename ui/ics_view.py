@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from bnviz.i18n import N_
 from bnviz.ics.captions import captions
 from bnviz.ics.plots import figures
 from bnviz.ics.result import RESULT_PATH, ICSResult
-from ui import experiment_page
+from ui import experiment_page, i18n
 from ui.chart_bridge import live_chart
 from ui.experiment_page import Keys
+from ui.i18n import _
 
 LIVE_STEPS = [500, 1_000, 2_000, 5_000, 10_000]  # bounded: at most the shipped run's length
 DEFAULT_LIVE_STEPS = 2_000  # under a minute on a quiet 2-core server, past BN's first rise
@@ -30,9 +32,9 @@ NAME = "ics"  # the session's registry entry for this page's live run
 KEYS = Keys(NAME)
 
 HEADINGS = {
-    "shift": "1 · Shift the distributions on purpose: noisy BN",
-    "gradient_change": "2 · Internal covariate shift, measured as gradient change",
-    "smoothness": "3 · The loss landscape along the gradient",
+    "shift": N_("1 · Shift the distributions on purpose: noisy BN"),
+    "gradient_change": N_("2 · Internal covariate shift, measured as gradient change"),
+    "smoothness": N_("3 · The loss landscape along the gradient"),
 }
 
 
@@ -48,13 +50,14 @@ def shipped_result() -> ICSResult | None:
 def render_figures(result: ICSResult, live: bool = False) -> None:
     """The three experiments, each a heading, its figure and its caption; ``live`` streams the
     figures in place through the chart bridge."""
-    figs, notes = figures(result), captions(result)
+    tr = i18n.translator_now()
+    figs, notes = figures(result, _=tr), captions(result, _=tr)
     for key, fig in figs.items():
         if live:
-            st.markdown(f"**{HEADINGS[key]}**")
+            st.markdown(f"**{_(HEADINGS[key])}**")
             live_chart(fig, key=f"ics_live_{key}")
         else:
-            st.subheader(HEADINGS[key], divider="gray")
+            st.subheader(_(HEADINGS[key]), divider="gray")
             # theme=None: the figure's own look, the same as the live figures below.
             st.plotly_chart(fig, key=f"ics_{key}", theme=None, config={"displaylogo": False})
         st.caption(notes[key])
@@ -72,14 +75,14 @@ def start_live(steps: int) -> None:
         return ICSJob(steps, measure_every=max(MIN_MEASURE_EVERY, steps // LIVE_MEASUREMENTS))
 
     experiment_page.start_job(
-        NAME, make_job, KEYS.notice, "The shipped result above is a full run."
+        NAME, make_job, KEYS.notice, N_("The shipped result above is a full run.")
     )
 
 
 def render_live() -> None:
     """The "Run it live" controls, then the live run's progress and figures."""
     experiment_page.controls(NAME, KEYS, LIVE_STEPS, DEFAULT_LIVE_STEPS, start_live)
-    experiment_page.render_live(NAME, _draw, rate_note=" (measuring included)")
+    experiment_page.render_live(NAME, _draw, rate_note=N_(" (measuring included)"))
 
 
 def _draw(job) -> None:
@@ -88,5 +91,7 @@ def _draw(job) -> None:
         render_figures(result, live=True)
         if job.finished:
             st.success(
-                f"Done after {job.steps_done:,} steps: the captions above describe this run."
+                _("Done after {steps:,} steps: the captions above describe this run.").format(
+                    steps=job.steps_done
+                )
             )
