@@ -4,6 +4,8 @@ Thin page: widgets under ``ui.arithmetic_view.Key``, the state and editors of ``
 the panels of ``ui.arithmetic_panels``; all arithmetic is in ``bnviz.arith``.
 """
 
+import functools
+
 import streamlit as st
 
 from bnviz.arith import tensor_input as ti
@@ -70,7 +72,7 @@ with settings_col:
         view.MODES,
         key=Key.MODE,
         required=True,
-        format_func=view.option_label,
+        format_func=view.option_labels(),
         help=_("train: batch statistics; eval: running statistics"),
     )
     eps_col, momentum_col = st.columns(2)
@@ -106,7 +108,7 @@ st.selectbox(
     _("Follow feature (the highlighted column below)"),
     range(features),
     key=Key.FEATURE,
-    format_func=lambda j: ti.feature_label(j, i18n.translator_now()),
+    format_func=functools.partial(ti.feature_label, _=i18n.translator_now()),
     width=320,
 )
 # Lazy tabs: only the open tab runs, so each rerun computes one view.

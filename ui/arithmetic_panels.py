@@ -53,6 +53,7 @@ def tensor_table(values: np.ndarray, index: list[str], column: int | None = None
 
 def step_navigation() -> int:
     step, last = st.session_state[Key.STEP], len(stepper.STEPS)
+    tr = i18n.translator_now()  # bound now: the widget may format its options outside this run
     with st.container(horizontal=True, vertical_alignment="center"):
         st.button(
             _("◀ Previous"), key=Key.PREV, on_click=view.on_step, args=(-1,), disabled=step <= 1
@@ -62,7 +63,7 @@ def step_navigation() -> int:
             list(stepper.STEPS),
             key=Key.STEP,
             required=True,
-            format_func=lambda n: f"{n} {_(stepper.STEPS[n].name)}",
+            format_func=lambda n: f"{n} {tr(stepper.STEPS[n].name)}",
             label_visibility="collapsed",
         )
         st.button(
@@ -204,7 +205,7 @@ def render_backward(sheet: Worksheet, j: int) -> None:
         view.GRAD_KINDS,
         key=Key.GRAD_KIND,
         required=True,
-        format_func=view.option_label,
+        format_func=view.option_labels(),
     )
     try:
         grad_y = upstream_gradient(s.x.shape, kind)

@@ -61,9 +61,11 @@ LABELS = {
 }
 
 
-def option_label(option: str) -> str:
-    """An option's label in the session's language (a format_func)."""
-    return _(LABELS[option])
+def option_labels():
+    """A format_func for the option controls, bound to the session's language now: widgets may
+    call it outside this script run."""
+    tr = i18n.translator_now()
+    return lambda option: tr(LABELS[option])
 
 
 DEFAULTS = {

@@ -91,7 +91,8 @@ def _band_parts(
          "hovertemplate": f"{hover}{median}</extra>"},
     ]  # fmt: skip
     label = _(BAND_TITLES[v])
-    title = f"{panel} {label}<br>{small(_('15th, 50th (bold), 85th percentiles'))}"
+    key = small(_("15th, 50th (bold), 85th percentiles"))
+    title = f"{panel} {label}<br>{key}"
     # One y range for every band: the first one's axis title speaks for all of them.
     y_text = _("unit {unit}'s input, last layer").format(unit=result.unit) if y_title else ""
     return traces, step_axis(result, _), axis(y_text, range=y_range), title
