@@ -9,7 +9,8 @@
 #   TORCH_INDEX_URL  a PEP 503 index holding the CPU-only torch wheel (default: PyTorch's CPU index;
 #                    point it at an offline mirror where that is unreachable)
 # Knobs at run time (environment; see deploy/README.md): PORT, BNVIZ_MAX_TRAINING_RUNS,
-# BNVIZ_IDLE_PAUSE_SECONDS, BNVIZ_RELEASE_GRACE_SECONDS, BNVIZ_DEFAULT_PAGE, BNVIZ_REPLICA_ID, and any
+# BNVIZ_IDLE_PAUSE_SECONDS, BNVIZ_RELEASE_GRACE_SECONDS, BNVIZ_DEFAULT_PAGE, BNVIZ_DEFAULT_LANGUAGE
+# (ko or en: the language of a browser that asks for neither; default ko), BNVIZ_REPLICA_ID, and any
 # STREAMLIT_* option.
 #
 # The image writes nothing at run time: it runs with `docker run --read-only --tmpfs /tmp` (Kubernetes:
@@ -67,6 +68,17 @@ RUN set -eux; \
     if [ -n "${added_binutils:-}" ]; then apt-get purge -y --auto-remove binutils; fi; \
     rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /tmp/bnviz-build \
         /root/.cache
+
+# ---- fonts: Korean as well as Latin --------------------------------------------------------------------
+# The pages speak Korean and English. Every PNG the server draws (Figure 1's export, screenshots,
+# through headless Chromium) needs Hangul glyphs, not tofu: Debian's Noto CJK (Sans and Serif, ~90 MB)
+# and fontconfig, which finds it.
+RUN set -eux; \
+    export DEBIAN_FRONTEND=noninteractive; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends fonts-noto-cjk fontconfig; \
+    fc-list :lang=ko | grep -q .; \
+    rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 
 # ---- the app -----------------------------------------------------------------------------------------
 # Production Streamlit settings. They match .streamlit/config.toml and are repeated here because

@@ -1,7 +1,9 @@
 # Two commands set up everything on a fresh machine:
 #   make run   - create .venv, install runtime deps (only when requirements changed), serve the app
 #   make test  - the same plus dev deps, then ruff and the whole pytest suite (unit, AppTest, browser)
-# Other targets: make bench, make loadtest, make screenshots, make docker-test, make clean.
+# Other targets: make messages, make bench, make loadtest, make screenshots, make docker-test, make clean.
+#   make messages - extract every marked string (babel.cfg) into bnviz/locale/bnviz.pot, merge it into
+#                   each language's .po, compile the .mo files (committed; a test checks they match)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -14,7 +16,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP     := $(VENV)/.installed-dev
 
-.PHONY: run test lint format bench loadtest screenshots docker-test clean
+.PHONY: run test lint format messages bench loadtest screenshots docker-test clean
 
 $(BIN)/python:
 	@echo "Creating $(VENV) with $$($(PYTHON) --version)"
@@ -46,6 +48,16 @@ format: $(DEV_STAMP)
 
 test: lint
 	@$(BIN)/python -m pytest -q
+
+LOCALE := bnviz/locale
+PYBABEL := $(BIN)/pybabel
+
+messages: $(DEV_STAMP)
+	@$(PYBABEL) -q extract -F babel.cfg --add-location=file --sort-by-file --no-wrap \
+		--project=bnviz -o $(LOCALE)/bnviz.pot .
+	@$(PYBABEL) -q update -i $(LOCALE)/bnviz.pot -d $(LOCALE) -D bnviz --no-fuzzy-matching \
+		--ignore-obsolete --no-wrap
+	@$(PYBABEL) compile -d $(LOCALE) -D bnviz --statistics
 
 bench: $(DEV_STAMP)
 	@$(BIN)/python -m bench

@@ -9,16 +9,19 @@ through ``st.query_params`` (a dict of strings), so a shared link reproduces a r
 One generic (de)serializer walks ``dataclasses.fields()`` and the field types; a per-field check
 table gives the readable messages. Bad input never raises from ``from_query_params``: garbage,
 out-of-range values and unknown keys each fall back to the default and add one warning.
+Every message is a ``bnviz.i18n.Message``: a ``str`` in English, ``.render(_)`` in another language.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import math
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+
+from bnviz.field_checks import ECHO_CHARS, choice, clip, number, widths  # noqa: F401 (re-export)
+from bnviz.i18n import N_, Message
 
 LR_RANGE = (1e-6, 1e3)  # wide on purpose: a huge LR is how the lab shows divergence
 MAX_DEPTH = 8
@@ -34,7 +37,8 @@ MAX_WORK = 100_000_000  # parameters x batch size: the multiply-adds of one forw
 # What a shared link may not set: how often a run measures itself is the server's business (one
 # record per step would make every step evaluate 2,000 test examples).
 NOT_FROM_LINKS = frozenset({"record_every", "eval_every"})
-ECHO_CHARS = 40  # a URL value quoted back in a warning is cut to this many characters
+# URL parameters every page shares (the language), never a run's: links keep them, runs ignore them.
+SHARED_PARAMS = frozenset({"lang"})
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,7 @@ class RunConfig:
         Fields in ``NOT_FROM_LINKS`` keep their defaults. Quoted values are cut to ``ECHO_CHARS``.
         """
         default, hints = cls(), typing.get_type_hints(cls)
-        ignored = set(ignore)
+        ignored = set(ignore) | SHARED_PARAMS
         names = {f.name for f in dataclasses.fields(cls)}
         values: dict[str, object] = {}
         warnings: list[str] = []
@@ -110,24 +114,38 @@ class RunConfig:
                 raw = raw[-1] if raw else ""
             text = str(raw)
             if key not in names:
-                warnings.append(f"Ignored the unknown URL parameter '{_clip(key)}'.")
+                warnings.append(
+                    Message(N_("Ignored the unknown URL parameter '{key}'."), {"key": clip(key)})
+                )
                 continue
             if key in NOT_FROM_LINKS:
-                warnings.append(f"Ignored the URL parameter '{key}': a link cannot set it.")
+                warnings.append(
+                    Message(
+                        N_("Ignored the URL parameter '{key}': a link cannot set it."), {"key": key}
+                    )
+                )
                 continue
             fallback = _format(getattr(default, key))
             try:
                 value = _parse(hints[key], text)
             except ValueError:
                 warnings.append(
-                    f"URL parameter {key}='{_clip(text)}' is not a valid {_KIND[hints[key]]}; "
-                    f"using the default {fallback}."
-                )
+                    Message(
+                        N_(
+                            "URL parameter {key}='{text}' is not a valid {kind}; using the default "
+                            "{fallback}."
+                        ),
+                        {"key": key, "text": clip(text), "kind": Message(_KIND[hints[key]]),
+                         "fallback": fallback},
+                    )
+                )  # fmt: skip
                 continue
             if msg := check_field(key, value):
                 warnings.append(
-                    f"URL parameter {key}='{_clip(text)}': {_clip(msg, 200)} Using the default "
-                    f"{fallback}."
+                    Message(
+                        N_("URL parameter {key}='{text}': {reason} Using the default {fallback}."),
+                        {"key": key, "text": clip(text), "reason": msg, "fallback": fallback},
+                    )
                 )
                 continue
             values[key] = value
@@ -135,7 +153,9 @@ class RunConfig:
         if msg := check_size(hidden, values.get("batch_size", default.batch_size)):
             values.pop("hidden", None)
             values.pop("batch_size", None)
-            warnings.append(f"{msg} Using the default network and batch size.")
+            warnings.append(
+                Message(N_("{reason} Using the default network and batch size."), {"reason": msg})
+            )
         return dataclasses.replace(default, **values), warnings
 
     # -- for people --
@@ -157,7 +177,12 @@ class RunConfig:
 
 # --- the generic (de)serializer: driven by the field types ----------------------------------------
 
-_KIND = {str: "name", int: "whole number", float: "number", tuple[int, ...]: "list of widths"}
+_KIND = {
+    str: N_("name"),
+    int: N_("whole number"),
+    float: N_("number"),
+    tuple[int, ...]: N_("list of widths"),
+}
 
 
 def _format(value: object) -> str:
@@ -166,10 +191,6 @@ def _format(value: object) -> str:
     if isinstance(value, float):
         return repr(value)  # shortest string that parses back to the same float
     return str(value)
-
-
-def _clip(text: str, limit: int = ECHO_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _parse(kind: object, text: str) -> object:
@@ -191,63 +212,20 @@ def _parse(kind: object, text: str) -> object:
 
 # --- per-field checks: None if fine, else a sentence a student can act on --------------------------
 
-
-def _choice(label: str, module: str, registry: str) -> Callable[[object], str | None]:
-    """A check that ``value`` names an entry of ``module.registry``. The registry is imported on
-    first use, not here: the registries live beside torch, and reading a config must not load it."""
-
-    def check(value: object) -> str | None:
-        names = list(getattr(importlib.import_module(module), registry))
-        if value not in names:
-            return f"Unknown {label} '{value}'; choose one of: {', '.join(names)}."
-        return None
-
-    return check
-
-
-def _number(label: str, lo: float, hi: float, integer: bool = False, lo_open: bool = False):
-    def check(value: object) -> str | None:
-        ok_type = isinstance(value, int) if integer else isinstance(value, int | float)
-        if isinstance(value, bool) or not ok_type:
-            return f"{label} must be a {'whole ' if integer else ''}number, got {value!r}."
-        if not math.isfinite(value) or value > hi or (value <= lo if lo_open else value < lo):
-            low = f"above {_show(lo)}" if lo_open else f"at least {_show(lo)}"
-            return f"{label} must be {low} and at most {_show(hi)}, got {_show(value)}."
-        return None
-
-    return check
-
-
-def _show(x: float) -> str:
-    return str(x) if isinstance(x, int) else f"{x:g}"
-
-
-def _check_hidden(value: object) -> str | None:
-    if not isinstance(value, tuple) or not all(
-        isinstance(w, int) and not isinstance(w, bool) for w in value
-    ):
-        return f"Hidden layer widths must be whole numbers, got {value!r}."
-    if not 1 <= len(value) <= MAX_DEPTH:
-        return f"Use between 1 and {MAX_DEPTH} hidden layers, got {len(value)}."
-    if not all(1 <= w <= MAX_WIDTH for w in value):
-        return f"Each hidden layer needs between 1 and {MAX_WIDTH} units, got {value}."
-    return None
-
-
 _CHECKS: dict[str, Callable[[object], str | None]] = {
-    "dataset": _choice("dataset", "bnviz.data", "DATASETS"),
-    "hidden": _check_hidden,
-    "activation": _choice("activation", "bnviz.train.activations", "ACTIVATIONS"),
-    "init": _choice("weight init", "bnviz.train.inits", "INITS"),
-    "init_std": _number("The init std", 0.0, 10.0, lo_open=True),
-    "optimizer": _choice("optimizer", "bnviz.train.optim", "OPTIMIZERS"),
-    "lr": _number("The learning rate", *LR_RANGE),
-    "batch_size": _number("The batch size", 2, MAX_BATCH, integer=True),  # BN needs 2 examples
-    "seed": _number("The seed", 0, 2**31 - 1, integer=True),
-    "bn_momentum": _number("The BN momentum", 0.0, 1.0, lo_open=True),
-    "bn_eps": _number("The BN eps", 0.0, 1.0, lo_open=True),
-    "record_every": _number("record_every", 1, 10_000, integer=True),
-    "eval_every": _number("eval_every", 1, 100_000, integer=True),
+    "dataset": choice(N_("dataset"), "bnviz.data", "DATASETS"),
+    "hidden": widths(MAX_DEPTH, MAX_WIDTH),
+    "activation": choice(N_("activation"), "bnviz.train.activations", "ACTIVATIONS"),
+    "init": choice(N_("weight init"), "bnviz.train.inits", "INITS"),
+    "init_std": number(N_("The init std"), 0.0, 10.0, lo_open=True),
+    "optimizer": choice(N_("optimizer"), "bnviz.train.optim", "OPTIMIZERS"),
+    "lr": number(N_("The learning rate"), *LR_RANGE),
+    "batch_size": number(N_("The batch size"), 2, MAX_BATCH, integer=True),  # BN needs 2 examples
+    "seed": number(N_("The seed"), 0, 2**31 - 1, integer=True),
+    "bn_momentum": number(N_("The BN momentum"), 0.0, 1.0, lo_open=True),
+    "bn_eps": number(N_("The BN eps"), 0.0, 1.0, lo_open=True),
+    "record_every": number("record_every", 1, 10_000, integer=True),
+    "eval_every": number("eval_every", 1, 100_000, integer=True),
 }
 
 
@@ -261,14 +239,20 @@ def check_size(hidden: tuple[int, ...], batch_size: int) -> str | None:
     """Why a run of this size does not fit the server's budget (a sentence), or None if it does."""
     n = parameters(hidden)
     if n > MAX_PARAMETERS:
-        return (
-            f"This network has {n:,} parameters; the server allows {MAX_PARAMETERS:,} per network "
-            "so that a class can train at once: use fewer or narrower layers."
+        return Message(
+            N_(
+                "This network has {n:,} parameters; the server allows {max:,} per network so that "
+                "a class can train at once: use fewer or narrower layers."
+            ),
+            {"n": n, "max": MAX_PARAMETERS},
         )
     if n * batch_size > MAX_WORK:
-        return (
-            f"{n:,} parameters × batch {batch_size:,} is {n * batch_size:,} per step; the server "
-            f"allows {MAX_WORK:,}: use a smaller batch or network."
+        return Message(
+            N_(
+                "{n:,} parameters × batch {batch:,} is {work:,} per step; the server allows "
+                "{max:,}: use a smaller batch or network."
+            ),
+            {"n": n, "batch": batch_size, "work": n * batch_size, "max": MAX_WORK},
         )
     return None
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from bnviz.i18n import ENGLISH, Gettext
+
 
 class ShippedResult:
     """Mixin for a frozen result dataclass with ``steps # (n,)`` (record steps, in order),
@@ -34,9 +36,12 @@ class ShippedResult:
         """True once the run reached its planned length (a partial result of a live run is not)."""
         return self.steps_done >= self.total_steps
 
-    def describe(self, *details: str) -> str:
+    def describe(self, *details: str, _: Gettext = ENGLISH) -> str:
         """One line on how this result was made, for captions: steps, ``details``, the config."""
-        made = " · ".join([f"{self.steps_done:,} of {self.total_steps:,} steps", *details])
+        steps = _("{done:,} of {total:,} steps").format(
+            done=self.steps_done, total=self.total_steps
+        )
+        made = " · ".join([steps, *details])
         summary = self.meta.get("summary", "")
         return f"{made} · {summary}" if summary else made
 

@@ -1,6 +1,6 @@
-"""Take one headless-Chromium screenshot per page into docs/ (used by the README).
+"""Take one headless-Chromium screenshot per page and language into docs/ (used by the README).
 
-    .venv/bin/python scripts/screenshots.py [--only live-lab] [--url http://127.0.0.1:8501]
+    .venv/bin/python scripts/screenshots.py [--only live-lab] [--lang ko] [--url http://127.0.0.1:8501]
 
 Starts its own server on a free loopback port unless --url is given. Pages that move (the live lab) are
 put in motion first so the picture shows what a lecturer sees.
@@ -34,28 +34,31 @@ def _wait_for_which_axis(page) -> None:
 
 MAX_HEIGHT = 3400  # px: a whole page, short of a scroll of thumbnails
 
-# url path -> (file name in docs/, preparation before the screenshot)
+# (url path, language) -> (file name in docs/, preparation before the screenshot)
 PAGES = {
-    "": ("home.png", None),
-    "live-lab": ("live_lab.png", _play_live_lab),
-    "bn-arithmetic": ("bn_arithmetic.png", None),
-    "which-axis": ("which_axis.png", _wait_for_which_axis),
-    "paper-figure1": ("paper_figure1.png", None),
-    "does-bn-reduce-ics": ("does_bn_reduce_ics.png", None),
+    ("", "en"): ("home.png", None),
+    ("live-lab", "en"): ("live_lab.png", _play_live_lab),
+    ("bn-arithmetic", "en"): ("bn_arithmetic.png", None),
+    ("which-axis", "en"): ("which_axis.png", _wait_for_which_axis),
+    ("paper-figure1", "en"): ("paper_figure1.png", None),
+    ("does-bn-reduce-ics", "en"): ("does_bn_reduce_ics.png", None),
+    ("", "ko"): ("home_ko.png", None),
+    ("bn-arithmetic", "ko"): ("bn_arithmetic_ko.png", None),
+    ("paper-figure1", "ko"): ("paper_figure1_ko.png", None),
 }
 
 
-def shoot(base_url: str, only: str | None) -> list[Path]:
+def shoot(base_url: str, only: str | None, lang: str | None = None) -> list[Path]:
     written = []
     with chromium.launch() as browser:
         context = browser.new_context(
             viewport={"width": 1440, "height": 900}, device_scale_factor=1
         )
-        for url_path, (name, prepare) in PAGES.items():
-            if only is not None and url_path != only:
+        for (url_path, page_lang), (name, prepare) in PAGES.items():
+            if (only is not None and url_path != only) or (lang and page_lang != lang):
                 continue
             page = context.new_page()
-            page.goto(f"{base_url}/{url_path}")
+            page.goto(f"{base_url}/{url_path}?lang={page_lang}")
             harness.wait_for_app(page, timeout=60_000)
             if prepare:
                 prepare(page)
@@ -82,13 +85,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="an already running app (default: start one)")
     parser.add_argument("--only", help="one url path, e.g. live-lab ('' is the start page)")
+    parser.add_argument("--lang", choices=["ko", "en"], help="one language (default: both)")
     args = parser.parse_args()
     (ROOT / "docs").mkdir(exist_ok=True)
     if args.url:
-        shoot(args.url.rstrip("/"), args.only)
+        shoot(args.url.rstrip("/"), args.only, args.lang)
     else:
         with harness.StreamlitServer("app.py") as server:
-            shoot(server.url, args.only)
+            shoot(server.url, args.only, args.lang)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,9 @@ from pathlib import Path
 # AppTest runs pages in this process: train in threads here (the browser tests' servers use the
 # worker pool, as deployed; tests/train/test_pool.py tests the pool itself).
 os.environ.setdefault("BNVIZ_WORKERS", "0")
+# Tests read the English text unless they ask for Korean (?lang=ko, or a translator): a session
+# without a language of its own starts in this one, here and in the servers the browser tests start.
+os.environ["BNVIZ_DEFAULT_LANGUAGE"] = "en"
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

@@ -17,6 +17,9 @@ from bnviz.arith import stepper
 from bnviz.arith import tensor_input as ti
 from bnviz.arith.batchnorm import batchnorm_steps
 from bnviz.arith.worksheet import Worksheet, WorksheetInputs, inputs_from_tables, make_worksheet
+from bnviz.i18n import N_
+from ui import i18n
+from ui.i18n import _
 
 
 class Key:
@@ -41,13 +44,29 @@ GEN, SEED, SHEET, FLASH = "bn_gen", "bn_seed", "bn_sheet", "bn_flash"
 REFUSED = "bn_refused"  # what arrived from the browser and was refused, for the page to say
 GRAD_SEED, GRAD_TABLE = "bn_grad_seed", "bn_grad_table"  # the backward panel's gradient
 
-# Option labels.
+# Options: the values are code names (tests and session state use them); what the page shows is
+# their label, translated.
 TRAIN, EVAL = "train", "eval"  # the Mode control
 MODES = (TRAIN, EVAL)
-STEP_TAB, AXIS_TAB, BACKWARD_TAB = "Step by step", "Which axis?", "Backward"
+STEP_TAB, AXIS_TAB, BACKWARD_TAB = N_("Step by step"), N_("Which axis?"), N_("Backward")
 TABS = (STEP_TAB, AXIS_TAB, BACKWARD_TAB)
 GRAD_ONES, GRAD_RANDOM, GRAD_EDITED = "ones", "random", "edited"  # the upstream gradient g
 GRAD_KINDS = (GRAD_ONES, GRAD_RANDOM, GRAD_EDITED)
+LABELS = {
+    TRAIN: N_("train"),
+    EVAL: N_("eval"),
+    GRAD_ONES: N_("ones"),
+    GRAD_RANDOM: N_("random"),
+    GRAD_EDITED: N_("edited"),
+}
+
+
+def option_labels():
+    """A format_func for the option controls, bound to the session's language now: widgets may
+    call it outside this script run."""
+    tr = i18n.translator_now()
+    return lambda option: tr(LABELS[option])
+
 
 DEFAULTS = {
     Key.STEP: 1,
@@ -76,7 +95,7 @@ def init_state() -> None:
 
 
 def refused(message: str) -> None:
-    """Remember a refused input's sentence; the page shows it (escaped) once."""
+    """Remember a refused input's sentence (translated); the page shows it (escaped) once."""
     st.session_state.setdefault(REFUSED, []).append(message)
 
 
@@ -157,7 +176,7 @@ def on_apply_training_step() -> None:
     try:
         s = batchnorm_steps(i.x, i.gamma, i.beta, i.eps, i.momentum, *ss[RUNNING])
     except ValueError as err:
-        ss[FLASH] = str(err)
+        ss[FLASH] = i18n.error(err)
         return
     ss[RUNNING] = (s.running_mean.tolist(), s.running_var.tolist())
     ss[TRAIN_STEPS] += 1
@@ -177,6 +196,8 @@ def on_step(delta: int) -> None:
 
 
 def text_frame(rows: list[list], index: list[str]) -> pd.DataFrame:
+    """Text cells under English column ids (what ``apply_edits`` finds edits by, in any language);
+    ``text_columns`` gives them their translated labels."""
     cols = ti.feature_labels(len(rows[0]))
     text = [["" if c is None else str(c) for c in row] for row in rows]
     return pd.DataFrame(text, columns=cols, index=index, dtype=object)
@@ -190,7 +211,11 @@ def cells_of(frame: pd.DataFrame) -> list[list]:
 
 
 def text_columns(features: int) -> dict:
-    return {c: st.column_config.TextColumn(c, width="small") for c in ti.feature_labels(features)}
+    shown = ti.feature_labels(features, i18n.translator_now())
+    return {
+        c: st.column_config.TextColumn(label, width="small")
+        for c, label in zip(ti.feature_labels(features), shown, strict=True)
+    }
 
 
 def _editor(frame: pd.DataFrame, prefix: str, **kw) -> pd.DataFrame:
@@ -206,7 +231,10 @@ def _editor(frame: pd.DataFrame, prefix: str, **kw) -> pd.DataFrame:
         return st.data_editor(frame, key=_editor_key(prefix), **kw)
     except (IndexError, KeyError, ValueError, TypeError):
         refused(
-            "An edit arrived that does not fit the table; the tables were reset to their last state."
+            _(
+                "An edit arrived that does not fit the table; the tables were reset to their last "
+                "state."
+            )
         )
         st.session_state[GEN] += 1
         return st.data_editor(frame, key=_editor_key(prefix), **kw)
@@ -215,7 +243,8 @@ def _editor(frame: pd.DataFrame, prefix: str, **kw) -> pd.DataFrame:
 def tensor_editor() -> list[list]:
     """The batch as an editable table of text cells; returns the cells as edited."""
     rows = st.session_state[X_TABLE]
-    edited = _editor(text_frame(rows, ti.example_labels(len(rows))), Key.X_EDITOR, height="auto")
+    index = ti.example_labels(len(rows), i18n.translator_now())
+    edited = _editor(text_frame(rows, index), Key.X_EDITOR, height="auto")
     return cells_of(edited)
 
 
@@ -251,4 +280,4 @@ def compute(
                 x, np.ones(f), np.zeros(f), eps, momentum, np.zeros(f), np.ones(f), True
             )
             ss[SHEET] = make_worksheet(example)
-        return ss[SHEET], str(err)
+        return ss[SHEET], i18n.error(err)

@@ -16,6 +16,7 @@ from typing import Any
 import streamlit as st
 
 from bnviz.figure1.progress import clock
+from ui.i18n import _
 from ui.session_runs import registry, run_key
 from ui.text import plain
 
@@ -38,7 +39,7 @@ def current_job(name: str) -> Any:
 
 def start_job(name: str, make_job: Callable[[], Any], notice_key: str, shipped: str) -> None:
     """Button callback: a fresh job from ``make_job()``, if a training slot is free; else a message
-    saying so (``shipped`` names what the page already shows instead)."""
+    saying so (``shipped``, a msgid, names what the page already shows instead)."""
     reg, key = registry(), run_key(name)
     job = make_job()
     # get_or_create also revives an entry released by a websocket blip, so the sweep spares it.
@@ -46,10 +47,10 @@ def start_job(name: str, make_job: Callable[[], Any], notice_key: str, shipped: 
         reg.replace_runner(key, job)  # stops the previous live run of this session
     if not reg.play(key):
         reg.pause(key)  # refused: do not wait for a slot behind the lecturer's back
-        st.session_state[notice_key] = (
-            f"All {reg.max_training} training slots on this server are in use right now. "
-            f"{shipped} Try the live run again in a minute."
-        )
+        st.session_state[notice_key] = _(
+            "All {slots} training slots on this server are in use right now. {shipped} Try the "
+            "live run again in a minute."
+        ).format(slots=reg.max_training, shipped=_(shipped))
 
 
 def stop_job(name: str) -> None:
@@ -67,7 +68,7 @@ def controls(
     busy = job is not None and job.is_running
     left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
     chosen = left.select_slider(
-        "Training steps",
+        _("Training steps"),
         options=list(steps),
         value=default,
         format_func=lambda n: f"{n:,}",
@@ -75,7 +76,7 @@ def controls(
         disabled=busy,
     )
     middle.button(
-        "Run it live",
+        _("Run it live"),
         key=keys.run,
         icon=":material/play_arrow:",
         type="primary",
@@ -85,7 +86,7 @@ def controls(
         width="stretch",
     )
     right.button(
-        "Stop",
+        _("Stop"),
         key=keys.stop,
         icon=":material/stop:",
         on_click=stop_job,
@@ -100,7 +101,7 @@ def controls(
 
 def render_live(name: str, draw: Callable[[Any], None], rate_note: str = "") -> None:
     """The live job's progress bar and ``draw(job)``; refreshes itself while the job trains and
-    gives its slot back once it is done."""
+    gives its slot back once it is done. ``rate_note`` (a msgid) follows the steps/s."""
     job = current_job(name)
     running = job is not None and job.is_running
     st.fragment(run_every=REFRESH_S if running else None)(_live_body)(
@@ -116,18 +117,17 @@ def _live_body(name: str, draw: Callable[[Any], None], rate_note: str, was_runni
         return
     job = entry.runner
     if job.error is not None:
-        st.error(f"The live run failed: {plain(job.error)}")
+        st.error(_("The live run failed: {error}").format(error=plain(job.error)))
         if was_running:
             st.rerun(scope="app")  # redraw the page once: buttons enabled again, no timer
         return
     done, total, eta = job.steps_done, job.steps, job.eta_seconds
-    eta_text = "" if eta is None or job.finished else f" · ETA {clock(eta)}"
-    state = "finished" if job.finished else "training" if job.is_running else "stopped"
-    st.progress(
-        done / total,
-        text=f"Step {done:,} of {total:,} · {state} · {job.steps_per_second:,.0f} steps/s"
-        f"{rate_note}{eta_text}",
+    eta_text = "" if eta is None or job.finished else " · " + _("ETA {eta}").format(eta=clock(eta))
+    state = _("finished") if job.finished else _("training") if job.is_running else _("stopped")
+    line = _("Step {done:,} of {total:,} · {state} · {rate:,.0f} steps/s").format(
+        done=done, total=total, state=state, rate=job.steps_per_second
     )
+    st.progress(done / total, text=f"{line}{_(rate_note) if rate_note else ''}{eta_text}")
     draw(job)
     if not job.is_running:  # finished, stopped or failed
         if entry.training:
@@ -140,10 +140,12 @@ def provenance_text(meta: Mapping[str, Any]) -> str:
     """How a shipped result was made, in one line, from its ``meta``."""
     parts = [
         f"`{meta['command']}`" if "command" in meta else None,
-        f"on {meta['date']}" if "date" in meta else None,
-        f"commit {meta['git_commit']}" if "git_commit" in meta else None,
+        _("on {date}").format(date=meta["date"]) if "date" in meta else None,
+        _("commit {commit}").format(commit=meta["git_commit"]) if "git_commit" in meta else None,
         f"{meta['machine']}" if "machine" in meta else None,
-        f"{meta['wall_seconds']:.0f} s wall" if "wall_seconds" in meta else None,
+        _("{seconds:.0f} s wall").format(seconds=meta["wall_seconds"])
+        if "wall_seconds" in meta
+        else None,
         f"torch {meta['torch']}" if "torch" in meta else None,
     ]
-    return "Made with " + " · ".join(p for p in parts if p) + "."
+    return _("Made with {parts}.").format(parts=" · ".join(p for p in parts if p))

@@ -3,7 +3,7 @@
 - **Shipped**: ``bnviz/data/figure1.npz`` (the full 50,000-step run of 3 seeds, made by
   ``python -m bnviz.figure1 --seeds 3 --ship``) is read once per process with numpy alone; every
   visitor sees the three panels without a single training step or a torch import.
-- **Live**: "Run it live" starts a :class:`bnviz.figure1.Figure1Job` in a background thread. It is
+- **Live**: "Run it live" starts a :class:`bnviz.figure1.Figure1Job` in the worker pool. It is
   registered in the server-wide :class:`bnviz.train.sessions.SessionRegistry` under its own key, so it
   takes one of the ``max_training`` slots (or is refused with a message when none is free), is paused
   when its tab stops polling, and is stopped when the tab closes. An ``st.fragment`` polls it twice a
@@ -19,10 +19,11 @@ import streamlit as st
 from bnviz.figure1.captions import captions
 from bnviz.figure1.plots import panels
 from bnviz.figure1.result import RESULT_PATH, Figure1Result
-from bnviz.style import VARIANT_LABELS
-from ui import experiment_page, session_runs
+from bnviz.i18n import N_
+from ui import experiment_page, i18n, session_runs
 from ui.chart_bridge import live_chart
 from ui.experiment_page import Keys
+from ui.i18n import _
 
 LIVE_STEPS = [500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000]  # bounded: at most the paper's
 DEFAULT_LIVE_STEPS = 5_000  # about half a minute on a quiet 2-core server
@@ -51,8 +52,9 @@ def inference_shown() -> bool:
 
 def render_panels(result: Figure1Result, live: bool = False) -> None:
     """The three panels side by side with their captions; ``live`` streams them in place."""
-    inference = inference_shown()
-    figs, notes = panels(result, inference=inference), captions(result, inference=inference)
+    inference, tr = inference_shown(), i18n.translator_now()
+    figs = panels(result, inference=inference, _=tr)
+    notes = captions(result, inference=inference, _=tr)
     for column, (key, fig) in zip(st.columns(3), figs.items(), strict=True):
         with column:
             if live:
@@ -73,7 +75,7 @@ def start_live(steps: int) -> None:
         return session_runs.new_job("bnviz.figure1.job:Figure1Job", steps, eval_size=LIVE_EVAL_SIZE)
 
     experiment_page.start_job(
-        NAME, make_job, KEYS.notice, "The shipped figure above is the full run."
+        NAME, make_job, KEYS.notice, N_("The shipped figure above is the full run.")
     )
 
 
@@ -89,7 +91,13 @@ def _draw(job) -> None:
         render_panels(result, live=True)
         if job.finished:
             st.success(
-                f"Done after {job.steps_done:,} steps (seed {result.shown_seed}): test accuracy "
-                f"{result.final_accuracy('bn'):.1%} {VARIANT_LABELS['bn']}, "
-                f"{result.final_accuracy('plain'):.1%} {VARIANT_LABELS['plain']}."
+                _(
+                    "Done after {steps:,} steps (seed {seed}): test accuracy {bn:.1%} with BN, "
+                    "{plain:.1%} without BN."
+                ).format(
+                    steps=job.steps_done,
+                    seed=result.shown_seed,
+                    bn=result.final_accuracy("bn"),
+                    plain=result.final_accuracy("plain"),
+                )
             )

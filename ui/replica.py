@@ -19,10 +19,13 @@ from collections.abc import Mapping
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from bnviz.i18n import N_
+from ui.i18n import _
+
 ENV = "BNVIZ_REPLICA_ID"
 # session_state key: a session is checked once, on its first run, so the notice comes at most once.
 _NOTICE_SHOWN = "_bnviz_replica_notice_shown"
-MOVED = "The server this page was on stopped; {now}. Press Play to start your run again."
+MOVED = N_("The server this page was on stopped; {now}. Press Play to start your run again.")
 
 
 def replica_id() -> str:
@@ -48,11 +51,15 @@ def show() -> None:
     moved session's first run a notice that stays until the student closes it."""
     name = replica_id().replace("`", "")
     if name:
-        st.sidebar.caption(f"Server: `{name}`")
+        st.sidebar.caption(_("Server: `{name}`").format(name=name))
     ctx = get_script_run_ctx()
     if ctx is None or st.session_state.get(_NOTICE_SHOWN):
         return
     st.session_state[_NOTICE_SHOWN] = True
     if moved_here(dict(st.context.headers), ctx.session_id):
-        now = f"you are now on `{name}`" if name else "the page reconnected to another one"
-        st.toast(MOVED.format(now=now), icon=":material/sync_problem:", duration="infinite")
+        now = (
+            _("you are now on `{name}`").format(name=name)
+            if name
+            else _("the page reconnected to another one")
+        )
+        st.toast(_(MOVED).format(now=now), icon=":material/sync_problem:", duration="infinite")

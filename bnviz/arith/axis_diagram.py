@@ -10,12 +10,16 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from bnviz.i18n import ENGLISH, Gettext
+
 MAX_CELLS = 6
 BN_COLOR = "#1f77b4"
 LN_COLOR = "#ff7f0e"
 
 
-def axis_figure(batch: int, features: int, feature: int = 0, example: int = 0) -> go.Figure:
+def axis_figure(
+    batch: int, features: int, feature: int = 0, example: int = 0, _: Gettext = ENGLISH
+) -> go.Figure:
     """Two grids side by side; ``feature``/``example`` (0-based) pick the shaded column/row."""
     rows, cols = min(batch, MAX_CELLS), min(features, MAX_CELLS)
     feature, example = min(feature, cols - 1), min(example, rows - 1)
@@ -24,8 +28,8 @@ def axis_figure(batch: int, features: int, feature: int = 0, example: int = 0) -
         cols=2,
         horizontal_spacing=0.12,
         subplot_titles=(
-            "BatchNorm: one μ, σ² per feature (down a column)",
-            "LayerNorm: one μ, σ² per example (along a row)",
+            _("BatchNorm: one μ, σ² per feature (down a column)"),
+            _("LayerNorm: one μ, σ² per example (along a row)"),
         ),
     )
     for panel, (color, shaded) in enumerate(
@@ -57,8 +61,16 @@ def axis_figure(batch: int, features: int, feature: int = 0, example: int = 0) -
             "row": 1,
             "col": panel,
         }
-        fig.update_xaxes(title_text=f"features → ({features})", range=[-0.7, cols - 0.3], **axis)
-        fig.update_yaxes(title_text=f"← examples ({batch})", range=[-rows + 0.3, 0.7], **axis)
+        fig.update_xaxes(
+            title_text=_("features → ({features})").format(features=features),
+            range=[-0.7, cols - 0.3],
+            **axis,
+        )
+        fig.update_yaxes(
+            title_text=_("← examples ({batch})").format(batch=batch),
+            range=[-rows + 0.3, 0.7],
+            **axis,
+        )
     # Arrows along the axis each norm averages over, from tail (ax, ay) to tip (x, y) in the
     # data units of their panel.
     arrow = {"showarrow": True, "arrowhead": 2, "arrowwidth": 3, "text": ""}

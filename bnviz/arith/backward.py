@@ -22,6 +22,7 @@ import numpy as np
 
 from bnviz.arith.normalize import normalize
 from bnviz.arith.validate import require_finite, validate_batch, validate_eps, validate_per_feature
+from bnviz.i18n import N_, UserError
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,18 @@ def batchnorm_backward(
     try:
         grad_y = validate_batch(grad_y)
     except ValueError as err:
-        raise ValueError(f"The upstream gradient is not usable: {err}") from None
+        reason = err.message if isinstance(err, UserError) else str(err)
+        raise UserError(
+            N_("The upstream gradient is not usable: {reason}"), reason=reason
+        ) from None
     if grad_y.shape != x.shape:
-        raise ValueError(
-            f"The upstream gradient has shape {grad_y.shape} but x has {x.shape}: "
-            "give one gradient value per entry of the tensor."
+        raise UserError(
+            N_(
+                "The upstream gradient has shape {grad_shape} but x has {x_shape}: give one "
+                "gradient value per entry of the tensor."
+            ),
+            grad_shape=grad_y.shape,
+            x_shape=x.shape,
         )
     gamma = validate_per_feature(gamma, "gamma", features, 1.0)
     eps = validate_eps(eps)

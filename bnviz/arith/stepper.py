@@ -16,6 +16,7 @@ import numpy as np
 from bnviz.arith.number_format import tex_number
 from bnviz.arith.tensor_input import example_labels
 from bnviz.arith.worksheet import Worksheet
+from bnviz.i18n import ENGLISH, N_, Gettext
 
 FULL_BATCH = 6  # up to this many examples every term is written out; beyond, the middle is elided
 HEAD = 3  # terms shown before the dots when elided
@@ -23,6 +24,9 @@ HEAD = 3  # terms shown before the dots when elided
 
 @dataclass(frozen=True)
 class Step:
+    """One step's text; ``name``, ``why``, ``eval_why`` (and a formula holding words) are msgids:
+    translate them where they are shown."""
+
     number: int
     name: str
     formula: str  # KaTeX, train mode
@@ -36,46 +40,51 @@ RM, RV = r"\text{running\_mean}_j", r"\text{running\_var}_j"
 STEPS: dict[int, Step] = {
     s.number: s
     for s in (
-        Step(1, "mean", r"\mu_j = \frac{1}{m}\sum_{i=1}^{m} x_{ij}",
-             "Subtracting the batch mean removes whatever offset the layer below drifted to: x̂ is "
-             "centred on 0 in every batch, and after step 5 the feature sits at the learned β.",
+        Step(1, N_("mean"), r"\mu_j = \frac{1}{m}\sum_{i=1}^{m} x_{ij}",
+             N_("Subtracting the batch mean removes whatever offset the layer below drifted to: "
+                "x̂ is centred on 0 in every batch, and after step 5 the feature sits at the "
+                "learned β."),
              rf"\mu_j = {RM}",
-             "In eval mode the mean is a fixed number, so an example's output no longer depends "
-             "on which other examples share its batch."),
-        Step(2, "variance", r"\sigma_j^2 = \frac{1}{m}\sum_{i=1}^{m} (x_{ij} - \mu_j)^2",
-             "Dividing by m (not m − 1) gives this batch's own spread, exactly what step 3 needs "
-             "to make the variance 1.",
+             N_("In eval mode the mean is a fixed number, so an example's output no longer "
+                "depends on which other examples share its batch.")),
+        Step(2, N_("variance"), r"\sigma_j^2 = \frac{1}{m}\sum_{i=1}^{m} (x_{ij} - \mu_j)^2",
+             N_("Dividing by m (not m − 1) gives this batch's own spread, exactly what step 3 "
+                "needs to make the variance 1."),
              rf"\sigma_j^2 = {RV}",
-             "In eval mode the variance is the running estimate, not the spread of this batch."),
-        Step(3, "normalize", r"\hat{x}_{ij} = \frac{x_{ij} - \mu_j}{\sqrt{\sigma_j^2 + \epsilon}}",
-             "Now every feature has mean 0 and variance 1 on this batch, whatever scale the layer "
-             "below produced; ε only guards against dividing by zero.",
+             N_("In eval mode the variance is the running estimate, not the spread of this "
+                "batch.")),
+        Step(3, N_("normalize"), r"\hat{x}_{ij} = \frac{x_{ij} - \mu_j}{\sqrt{\sigma_j^2 + \epsilon}}",
+             N_("Now every feature has mean 0 and variance 1 on this batch, whatever scale the "
+                "layer below produced; ε only guards against dividing by zero."),
              r"\hat{x}_{ij} = \frac{x_{ij} - \mu_j}{\sqrt{\sigma_j^2 + \epsilon}}",
-             "The same division with running statistics: x̂ has mean 0 and variance 1 only as far "
-             "as those statistics match this data."),
-        Step(4, "scale", r"\gamma_j \, \hat{x}_{ij}",
-             "γ is learned, so the network can pick any spread again (γ = √(σ² + ε) together "
-             "with β = μ would even undo the normalization).", r"\gamma_j \, \hat{x}_{ij}",
-             "γ is the learned scale, as in training."),
-        Step(5, "shift", r"y_{ij} = \gamma_j \, \hat{x}_{ij} + \beta_j",
-             "β is learned too: the network, not the batch, decides where each feature sits.",
+             N_("The same division with running statistics: x̂ has mean 0 and variance 1 only as "
+                "far as those statistics match this data.")),
+        Step(4, N_("scale"), r"\gamma_j \, \hat{x}_{ij}",
+             N_("γ is learned, so the network can pick any spread again (γ = √(σ² + ε) together "
+                "with β = μ would even undo the normalization)."), r"\gamma_j \, \hat{x}_{ij}",
+             N_("γ is the learned scale, as in training.")),
+        Step(5, N_("shift"), r"y_{ij} = \gamma_j \, \hat{x}_{ij} + \beta_j",
+             N_("β is learned too: the network, not the batch, decides where each feature sits."),
              r"y_{ij} = \gamma_j \, \hat{x}_{ij} + \beta_j",
-             "This is the eval-mode output: a fixed affine map per feature."),
-        Step(6, "running-stat update",
+             N_("This is the eval-mode output: a fixed affine map per feature.")),
+        Step(6, N_("running-stat update"),
              rf"\begin{{aligned}} {RM} &\leftarrow (1 - \alpha)\,{RM} + \alpha\,\mu_j \\ "
              rf"{RV} &\leftarrow (1 - \alpha)\,{RV} + \alpha\,\tfrac{{m}}{{m-1}}\,\sigma_j^2 "
              r"\end{aligned}",
-             "The paper's Algorithm 2 averages the statistics of many training batches for "
-             "inference; torch keeps this moving average instead, a cheap stand-in updated every "
-             "step (α is torch's momentum). m/(m − 1) makes each batch's variance unbiased.",
-             r"\text{eval mode: the running statistics are read, not updated}",
-             "Only a training step moves the running statistics; press “Apply one training step”."),
-        Step(7, "eval-mode output",
+             N_("The paper's Algorithm 2 averages the statistics of many training batches for "
+                "inference; torch keeps this moving average instead, a cheap stand-in updated "
+                "every step (α is torch's momentum). m/(m − 1) makes each batch's variance "
+                "unbiased."),
+             N_(r"\text{eval mode: the running statistics are read, not updated}"),
+             N_("Only a training step moves the running statistics; press “Apply one training "
+                "step”.")),
+        Step(7, N_("eval-mode output"),
              rf"y_{{ij}} = \gamma_j \, \frac{{x_{{ij}} - {RM}}}{{\sqrt{{{RV} + \epsilon}}}} + \beta_j",
-             "At inference the running statistics replace the batch's (the last step of the "
-             "paper's Algorithm 2), so one example gets the same output alone or in any batch.",
+             N_("At inference the running statistics replace the batch's (the last step of the "
+                "paper's Algorithm 2), so one example gets the same output alone or in any "
+                "batch."),
              rf"y_{{ij}} = \gamma_j \, \frac{{x_{{ij}} - {RM}}}{{\sqrt{{{RV} + \epsilon}}}} + \beta_j",
-             "In eval mode step 5 already was this output."),
+             N_("In eval mode step 5 already was this output.")),
     )
 }  # fmt: skip
 
@@ -189,13 +198,13 @@ def _eval_output(sheet: Worksheet, j: int) -> str:
     )
 
 
-def result(sheet: Worksheet, number: int) -> tuple[np.ndarray, list[str]]:
+def result(sheet: Worksheet, number: int, _: Gettext = ENGLISH) -> tuple[np.ndarray, list[str]]:
     """The tensor a step produces and its row labels; the page highlights the chosen column."""
     s = sheet.shown
     if number == 1:
-        return s.mean[None, :], ["μ (mean)" if sheet.inputs.training else "μ = running_mean"]
+        return s.mean[None, :], [_("μ (mean)") if sheet.inputs.training else "μ = running_mean"]
     if number == 2:
-        return np.stack([s.var, s.std]), ["σ² (variance)", "√(σ² + ε)"]
+        return np.stack([s.var, s.std]), [_("σ² (variance)"), "√(σ² + ε)"]
     if number == 6:
         i = sheet.inputs
         after = sheet.train if i.training else None
@@ -203,27 +212,27 @@ def result(sheet: Worksheet, number: int) -> tuple[np.ndarray, list[str]]:
         new_var = after.running_var if after else i.running_var
         rows = [i.running_mean, new_mean, i.running_var, new_var]
         labels = [
-            "running_mean before",
-            "running_mean after",
-            "running_var before",
-            "running_var after",
+            _("running_mean before"),
+            _("running_mean after"),
+            _("running_var before"),
+            _("running_var after"),
         ]
         return np.stack(rows), labels
     tensor = {3: s.x_hat, 4: s.scaled, 5: s.y, 7: sheet.eval_output}[number]
-    return tensor, example_labels(s.x.shape[0])
+    return tensor, example_labels(s.x.shape[0], _)
 
 
-def note(sheet: Worksheet, number: int, j: int) -> str | None:
+def note(sheet: Worksheet, number: int, j: int, _: Gettext = ENGLISH) -> str | None:
     """An extra sentence when feature ``j`` is a special case (constant column, eps dominates)."""
     s = sheet.shown
     if number not in (2, 3) or not sheet.inputs.training or s.var[j] >= s.eps:
         return None
     if s.var[j] == 0:
-        return (
-            f"Feature {j + 1} is constant: its variance is 0, so eps alone sets the divisor "
+        return _(
+            "Feature {feature} is constant: its variance is 0, so eps alone sets the divisor "
             "√(0 + ε), every x̂ is 0 and the output is just β."
-        )
-    return (
-        f"Feature {j + 1} barely varies: its variance ({s.var[j]:.2g}) is below eps ({s.eps:g}), "
-        "so eps mostly sets the divisor and x̂ stays near 0 instead of reaching variance 1."
-    )
+        ).format(feature=j + 1)
+    return _(
+        "Feature {feature} barely varies: its variance ({var:.2g}) is below eps ({eps:g}), so eps "
+        "mostly sets the divisor and x̂ stays near 0 instead of reaching variance 1."
+    ).format(feature=j + 1, var=s.var[j], eps=s.eps)

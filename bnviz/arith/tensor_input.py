@@ -10,8 +10,9 @@ Contracts:
 - Table edits (``with_row_added`` ...) keep the batch within 1..MAX_BATCH and features within
   1..MAX_FEATURES and return new lists; they never mutate their input.
 - ``example_labels(m)`` and ``feature_labels(n)`` (``feature_label(j)`` for one) name the rows and
-  columns of every table the page shows ("example 1", "feature 1"); ``apply_edits`` finds an edited
-  column by its label.
+  columns of every table the page shows ("example 1", "feature 1"; ``_`` translates them); the
+  editors keep the English labels as column ids, and ``apply_edits`` finds an edited column by them.
+- Every ``ValueError`` is a ``bnviz.i18n.UserError``: ``str()`` English, ``render(_)`` translated.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from bnviz.arith.number_format import typed_number
+from bnviz.i18n import ENGLISH, N_, Gettext, Message, UserError
 
 MAX_BATCH = 64  # a batch a student can still read on one screen
 MAX_FEATURES = 16
@@ -30,19 +32,24 @@ MAX_FEATURES = 16
 EXAMPLE = [[-0.6577, -0.5797, 0.6360], [0.7392, 0.2145, 1.523], [0.2432, 0.5662, 0.322]]
 
 
-def example_labels(batch: int) -> list[str]:
+def example_labels(batch: int, _: Gettext = ENGLISH) -> list[str]:
     """Row labels of a (batch, ...) table: "example 1" ... (1-based, as a student counts)."""
-    return [f"example {i + 1}" for i in range(batch)]
+    return [_("example {number}").format(number=i + 1) for i in range(batch)]
 
 
-def feature_label(j: int) -> str:
+def feature_label(j: int, _: Gettext = ENGLISH) -> str:
     """The label of feature column ``j`` (0-based): "feature 1" for j = 0."""
-    return f"feature {j + 1}"
+    return _("feature {number}").format(number=j + 1)
 
 
-def feature_labels(features: int) -> list[str]:
+def feature_labels(features: int, _: Gettext = ENGLISH) -> list[str]:
     """Column labels of a (..., features) table: "feature 1" ... (1-based)."""
-    return [feature_label(j) for j in range(features)]
+    return [feature_label(j, _) for j in range(features)]
+
+
+def cell_name(row: int, feature: int) -> Message:
+    """Where a cell is, for a message: "row 2, feature 3" (0-based arguments)."""
+    return Message(N_("row {row}, feature {feature}"), {"row": row + 1, "feature": feature + 1})
 
 
 def to_table(x: np.ndarray) -> list[list[str]]:
@@ -63,29 +70,41 @@ def random_table(batch: int, features: int, seed: int) -> list[list[str]]:
     return to_table(np.round(x, 4))
 
 
-def parse_number(cell: object, where: str) -> float:
+def parse_number(cell: object, where: str | Message) -> float:
     """One cell -> a finite float. ``where`` names the cell in the message ("row 2, feature 3")."""
     if cell is None or type(cell).__name__ == "NAType":
         # An emptied editor cell arrives as None (or pandas.NA); a typed "nan" is a value instead.
-        raise ValueError(f"The cell at {where} is empty: type a number there.")
+        raise UserError(N_("The cell at {where} is empty: type a number there."), where=where)
     if isinstance(cell, bool):
-        raise ValueError(f"The cell at {where} is {cell}, not a number: type a number there.")
+        raise UserError(
+            N_("The cell at {where} is {cell}, not a number: type a number there."),
+            where=where,
+            cell=cell,
+        )
     if isinstance(cell, int | float | np.integer | np.floating):
         value = float(cell)
     else:
         text = str(cell).strip().replace("\u2212", "-")  # accept the typographic minus sign
         if text == "":
-            raise ValueError(f"The cell at {where} is empty: type a number there.")
+            raise UserError(N_("The cell at {where} is empty: type a number there."), where=where)
         try:
             value = float(text)
         except ValueError:
-            raise ValueError(
-                f"The cell at {where} holds {text!r}, which is not a number: "
-                "type a number such as 0.5 or -1.2e-3."
+            raise UserError(
+                N_(
+                    "The cell at {where} holds {text!r}, which is not a number: type a number "
+                    "such as 0.5 or -1.2e-3."
+                ),
+                where=where,
+                text=text,
             ) from None
     if not math.isfinite(value):
-        raise ValueError(
-            f"The cell at {where} is {value}: batch norm needs finite numbers, so type a finite one."
+        raise UserError(
+            N_(
+                "The cell at {where} is {value}: batch norm needs finite numbers, so type a finite one."
+            ),
+            where=where,
+            value=value,
         )
     return value
 
@@ -102,10 +121,20 @@ def check_shape(
     shape = (len(rows), max((len(r) for r in rows), default=0))
     within = 1 <= shape[0] <= MAX_BATCH and 1 <= shape[1] <= MAX_FEATURES
     if not within or shape != expected or len(gamma) != features or len(beta) != features:
-        raise ValueError(
-            f"The tables arrived as {shape[0]} × {shape[1]} (γ {len(gamma)}, β {len(beta)}), but "
-            f"the page holds {batch} × {features}, at most {MAX_BATCH} × {MAX_FEATURES}: use the "
-            "add/remove buttons to change the shape."
+        raise UserError(
+            N_(
+                "The tables arrived as {rows} × {columns} (γ {gammas}, β {betas}), but the page "
+                "holds {batch} × {features}, at most {max_batch} × {max_features}: use the "
+                "add/remove buttons to change the shape."
+            ),
+            rows=shape[0],
+            columns=shape[1],
+            gammas=len(gamma),
+            betas=len(beta),
+            batch=batch,
+            features=features,
+            max_batch=MAX_BATCH,
+            max_features=MAX_FEATURES,
         )
 
 
@@ -115,18 +144,23 @@ def parse_tensor(rows: Sequence[Sequence[object]]) -> np.ndarray:
         rows = rows.tolist()
     rows = list(rows)
     if len(rows) == 0 or all(len(r) == 0 for r in rows):
-        raise ValueError("The tensor is empty: enter at least one row (example) and one column.")
+        raise UserError(N_("The tensor is empty: enter at least one row (example) and one column."))
     width = len(rows[0])
     for i, row in enumerate(rows):
         if len(row) != width:
-            raise ValueError(
-                f"Row {i + 1} has {len(row)} values but row 1 has {width}: "
-                "every row (example) needs one value per feature."
+            raise UserError(
+                N_(
+                    "Row {row} has {count} values but row 1 has {width}: every row (example) "
+                    "needs one value per feature."
+                ),
+                row=i + 1,
+                count=len(row),
+                width=width,
             )
     if width == 0:
-        raise ValueError("The tensor has no columns: enter at least one feature.")
+        raise UserError(N_("The tensor has no columns: enter at least one feature."))
     values = [
-        [parse_number(cell, f"row {i + 1}, feature {j + 1}") for j, cell in enumerate(row)]
+        [parse_number(cell, cell_name(i, j)) for j, cell in enumerate(row)]
         for i, row in enumerate(rows)
     ]
     return np.array(values, dtype=np.float64)  # (batch, features)
@@ -136,12 +170,21 @@ def parse_vector(cells: Sequence[object], name: str, length: int) -> np.ndarray:
     """Per-feature parameters (gamma, beta, ...) -> float64 array (length,)."""
     cells = list(cells)
     if len(cells) != length:
-        raise ValueError(
-            f"{name} has {len(cells)} values but the tensor has {length} features: "
-            f"give one {name} per feature."
+        raise UserError(
+            N_(
+                "{name} has {count} values but the tensor has {length} features: give one {name} "
+                "per feature."
+            ),
+            name=name,
+            count=len(cells),
+            length=length,
         )
+    where = N_("{name}, feature {feature}")
     return np.array(
-        [parse_number(c, f"{name}, feature {j + 1}") for j, c in enumerate(cells)],
+        [
+            parse_number(c, Message(where, {"name": name, "feature": j + 1}))
+            for j, c in enumerate(cells)
+        ],
         dtype=np.float64,
     )
 

@@ -24,6 +24,7 @@ from bnviz.arith.oracle import (
 )
 from bnviz.arith.tensor_input import parse_tensor, parse_vector
 from bnviz.arith.validate import validate_batch
+from bnviz.i18n import N_
 
 # |mean of x_hat| below this reads as 0 (float64 round-off on a typed tensor is ~1e-16).
 MEAN_ZERO_TOL = 1e-9
@@ -45,7 +46,8 @@ class WorksheetInputs:
 
 @dataclass(frozen=True)
 class Check:
-    """One comparison with torch.nn: ``label`` names it, ``max_diff`` is max |ours - torch|."""
+    """One comparison with torch.nn: ``label`` names it (a msgid: translate it where shown),
+    ``max_diff`` is max |ours - torch|."""
 
     label: str
     max_diff: float
@@ -103,7 +105,8 @@ def make_worksheet(inputs: WorksheetInputs) -> Worksheet:
         shown = batchnorm_eval_steps(x, i.gamma, i.beta, i.eps, i.running_mean, i.running_var)
     layernorm = layernorm_steps(x, i.gamma, i.beta, i.eps)
     ln_check = Check(
-        "layer-norm output", max_abs_diff(layernorm.y, torch_layernorm(x, i.gamma, i.beta, i.eps))
+        N_("layer-norm output"),
+        max_abs_diff(layernorm.y, torch_layernorm(x, i.gamma, i.beta, i.eps)),
     )
     return Worksheet(i, shown, train, layernorm, torch_checks(i, shown, train), ln_check)
 
@@ -117,7 +120,7 @@ def torch_checks(
     if not i.training:
         y = torch_batchnorm_eval(i.x, i.gamma, i.beta, i.eps, i.running_mean, i.running_var)
         checks.append(
-            Check("eval-mode output y with the current running stats", max_abs_diff(shown.y, y))
+            Check(N_("eval-mode output y with the current running stats"), max_abs_diff(shown.y, y))
         )
     if train is not None:
         t = torch_batchnorm(i.x, i.gamma, i.beta, i.eps, i.momentum, i.running_mean, i.running_var)
@@ -126,10 +129,11 @@ def torch_checks(
             max_abs_diff(train.running_var, t.running_var),
         )
         checks += [
-            Check("train-mode output y (step 5)", max_abs_diff(train.y, t.y_train)),
-            Check("running_mean, running_var after one training step (step 6)", stats),
+            Check(N_("train-mode output y (step 5)"), max_abs_diff(train.y, t.y_train)),
+            Check(N_("running_mean, running_var after one training step (step 6)"), stats),
             Check(
-                "eval-mode output after that step (step 7)", max_abs_diff(train.y_eval, t.y_eval)
+                N_("eval-mode output after that step (step 7)"),
+                max_abs_diff(train.y_eval, t.y_eval),
             ),
         ]
     return tuple(checks)

@@ -2,10 +2,10 @@
 
 - :func:`captions`: what to see in each panel, with this result's numbers; a claim is made only
   when the data carry it (a gap "within noise" is called that, a band that widens is said to widen);
-- :func:`setup_text`: the paper's setup and the choices the paper leaves open, disclosed with why;
-- :func:`method_notes`: how the figure was measured (the "how it was made" list).
+(the setup and how the figure was measured are ``bnviz.figure1.notes``'s).
 
-Markdown strings (``**bold**``); nothing here imports streamlit.
+Markdown strings (``**bold**``), in the language of the translator ``_`` each function takes
+(English by default; ``bnviz.i18n``); nothing here imports streamlit.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from bnviz.config import RunConfig
 from bnviz.figure1 import findings
 from bnviz.figure1.findings import Accuracy, Plateau
 from bnviz.figure1.result import Figure1Result
+from bnviz.i18n import ENGLISH, Translator
 from bnviz.train.variants import TWINS
 
 WIDENS = 1.1  # a band counts as wider (narrower) when its width changes by more than 10%
-BINARY = "mnist-binary"
 
 
 def points(x: float, sign: bool = False) -> str:
@@ -27,7 +27,9 @@ def points(x: float, sign: bool = False) -> str:
     return f"{100 * x:+.2f}" if sign else f"{100 * x:.2f}"
 
 
-def captions(result: Figure1Result, inference: bool = False) -> dict[str, str]:
+def captions(
+    result: Figure1Result, inference: bool = False, _: Translator = ENGLISH
+) -> dict[str, str]:
     """``{"accuracy": (a), "plain": (b), "bn": (c)}``; ``inference``: (c) also explains the dashed
     test-time view."""
     meta = result.meta
@@ -35,105 +37,161 @@ def captions(result: Figure1Result, inference: bool = False) -> dict[str, str]:
     probe, batch = meta.get("probe_size", 240), meta.get("batch_size", 60)
     seeds = len(result.seeds)
     if seeds > 1:
-        over = f"Lines: mean of {seeds} seeds ({', '.join(map(str, result.seeds))}); shaded: "
-        over += "lowest to highest seed."
+        over = _("Lines: mean of {count} seeds ({seeds}); shaded: lowest to highest seed.").format(
+            count=seeds, seeds=", ".join(map(str, result.seeds))
+        )
     else:
-        over = f"One seed ({result.shown_seed})."
+        over = _("One seed ({seed}).").format(seed=result.shown_seed)
     init, lr = meta.get("init_std", RunConfig.init_std), meta.get("lr", RunConfig.lr)
-    which = "these seeds" if seeds > 1 else "this seed"
-    accuracy = (
-        f"Test accuracy on {acc.eval_size:,} held-out digits (every test digit outside the "
-        f"{probe} probe digits), in inference mode. {over} {_reach(acc)} "
-        f"{_verdict(acc, result.steps_done)} Same initial weights, same mini-batches, same "
-        f"optimizer: for {which}, this init (N(0, {init:g}²)) and this learning rate ({lr:g}), "
-        "a gap comes from batch norm."
+    same = (
+        _(
+            "Same initial weights, same mini-batches, same optimizer: for these seeds, this init "
+            "(N(0, {init:g}²)) and this learning rate ({lr:g}), a gap comes from batch norm."
+        )
+        if seeds > 1
+        else _(
+            "Same initial weights, same mini-batches, same optimizer: for this seed, this init "
+            "(N(0, {init:g}²)) and this learning rate ({lr:g}), a gap comes from batch norm."
+        )
     )
-    shown = f"seed {result.shown_seed}" + (f" of the {seeds}" if seeds > 1 else "")
+    accuracy = " ".join(
+        [
+            _(
+                "Test accuracy on {eval_size:,} held-out digits (every test digit outside the "
+                "{probe} probe digits), in inference mode."
+            ).format(eval_size=acc.eval_size, probe=probe),
+            over,
+            _reach(acc, _),
+            _verdict(acc, result.steps_done, _),
+            same.format(init=init, lr=lr),
+        ]
+    )
+    if seeds > 1:
+        shown = _("seed {seed} of the {count}").format(seed=result.shown_seed, count=seeds)
+    else:
+        shown = _("seed {seed}").format(seed=result.shown_seed)
     return {
         "accuracy": accuracy,
-        "plain": _plain(result, shown, probe),
-        "bn": _bn(result, shown, batch, inference),
+        "plain": _plain(result, shown, probe, _),
+        "bn": _bn(result, shown, batch, inference, _),
     }
 
 
-def _reach(a: Accuracy) -> str:
+def _reach(a: Accuracy, _: Translator) -> str:
     goal = f"{findings.REACH:.0%}"
     bn, plain = a.reach["bn"], a.reach["plain"]
     if bn is None and plain is None:
-        return f"Neither twin has reached {goal} yet."
-    at = {t: f"at step {a.reach[t]:,}" if a.reach[t] is not None else "not yet" for t in TWINS}
-    return f"Mean accuracy reaches {goal} {at['bn']} with BN, {at['plain']} without."
-
-
-def _verdict(a: Accuracy, steps_done: int) -> str:
-    over = f"mean of {a.seeds} seeds" if a.seeds > 1 else "one seed"
-    head = (
-        f"After {steps_done:,} steps ({over}): **{a.final['bn']:.2%}** with BN, "
-        f"**{a.final['plain']:.2%}** without"
+        return _("Neither twin has reached {goal} yet.").format(goal=goal)
+    at = {
+        t: _("at step {step:,}").format(step=a.reach[t]) if a.reach[t] is not None else _("not yet")
+        for t in TWINS
+    }
+    return _("Mean accuracy reaches {goal} {bn} with BN, {plain} without.").format(
+        goal=goal, bn=at["bn"], plain=at["plain"]
     )
+
+
+def _verdict(a: Accuracy, steps_done: int, _: Translator) -> str:
+    over = _("mean of {count} seeds").format(count=a.seeds) if a.seeds > 1 else _("one seed")
     p = a.final["bn"]
-    se = points(math.sqrt(p * (1 - p) / a.eval_size))
-    noise = (
-        f"an accuracy near {p:.0%} on {a.eval_size:,} digits has a standard error of ±{se} points"
-    )
-    spread = (
-        f" (per seed {points(a.gap_lo, True)} to {points(a.gap_hi, True)})" if a.seeds > 1 else ""
-    )
+    numbers = {
+        "steps": steps_done,
+        "over": over,
+        "bn": a.final["bn"],
+        "plain": a.final["plain"],
+        "gap": points(a.gap, True),
+        "size": points(abs(a.gap)),
+        "spread": (
+            _(" (per seed {lo} to {hi})").format(
+                lo=points(a.gap_lo, True), hi=points(a.gap_hi, True)
+            )
+            if a.seeds > 1
+            else ""
+        ),
+        "noise": _(
+            "an accuracy near {p:.0%} on {n:,} digits has a standard error of ±{se} points"
+        ).format(p=p, n=a.eval_size, se=points(math.sqrt(p * (1 - p) / a.eval_size))),
+    }
     if a.verdict == "within noise":
-        return (
-            f"{head}: a difference of {points(a.gap, True)} points{spread}, **within noise** "
-            f"({noise})."
+        text = _(
+            "After {steps:,} steps ({over}): **{bn:.2%}** with BN, **{plain:.2%}** without: a "
+            "difference of {gap} points{spread}, **within noise** ({noise})."
         )
-    leader = "BN" if a.verdict == "bn ahead" else "the plain twin"
-    return (
-        f"{head}: {leader} ends ahead by **{points(abs(a.gap))} points**{spread}, more than the "
-        f"noise ({noise})."
-    )
+    elif a.verdict == "bn ahead":
+        text = _(
+            "After {steps:,} steps ({over}): **{bn:.2%}** with BN, **{plain:.2%}** without: BN "
+            "ends ahead by **{size} points**{spread}, more than the noise ({noise})."
+        )
+    else:
+        text = _(
+            "After {steps:,} steps ({over}): **{bn:.2%}** with BN, **{plain:.2%}** without: the "
+            "plain twin ends ahead by **{size} points**{spread}, more than the noise ({noise})."
+        )
+    return text.format(**numbers)
 
 
-def _plateau(p: Plateau | None) -> str:
+def _plateau(p: Plateau | None, _: Translator) -> str:
     if p is None:
         return ""
-    out = (
-        f" Early on this twin sits on a plateau near chance: {p.plain:.1%} test accuracy at step "
-        f"{p.step:,} (BN: {p.bn:.1%})"
-    )
-    if p.exit_step is not None and p.exit_step > p.step:
-        out += f", above {findings.PLATEAU_EXIT:.0%} only from step {p.exit_step:,}"
-        if p.median_share is not None and p.median_share >= 0.5:
-            out += (
-                f"; {p.median_share:.0%} of the median's largest move happens on that plateau, "
-                "before the network has learned much"
-            )
-    return out + "."
+    numbers = {"plain": p.plain, "step": p.step, "bn": p.bn, "exit": p.exit_step}
+    if p.exit_step is None or p.exit_step <= p.step:
+        text = _(
+            "Early on this twin sits on a plateau near chance: {plain:.1%} test accuracy at step "
+            "{step:,} (BN: {bn:.1%})."
+        )
+    elif p.median_share is not None and p.median_share >= 0.5:
+        text = _(
+            "Early on this twin sits on a plateau near chance: {plain:.1%} test accuracy at step "
+            "{step:,} (BN: {bn:.1%}), above {level:.0%} only from step {exit:,}; {share:.0%} of "
+            "the median's largest move happens on that plateau, before the network has learned "
+            "much."
+        )
+    else:
+        text = _(
+            "Early on this twin sits on a plateau near chance: {plain:.1%} test accuracy at step "
+            "{step:,} (BN: {bn:.1%}), above {level:.0%} only from step {exit:,}."
+        )
+    return " " + text.format(**numbers, level=findings.PLATEAU_EXIT, share=p.median_share or 0)
 
 
-def _plain(result: Figure1Result, shown: str, probe: int) -> str:
+def _plain(result: Figure1Result, shown: str, probe: int, _: Translator) -> str:
     s = findings.spread(result, "plain")
     seeds = len(result.seeds)
     others = (
-        f" (over the {seeds} seeds, each following its own unit: {_range(s.widths_start_all)} "
-        f"at step 0, {_range(s.widths_end_all)} at the end)"
+        _(
+            " (over the {count} seeds, each following its own unit: {start} at step 0, {end} at the end)"
+        ).format(count=seeds, start=_range(s.widths_start_all), end=_range(s.widths_end_all))
         if seeds > 1
         else ""
     )
-    return (
-        f"Without BN ({shown}): the 15th, 50th (bold) and 85th percentiles of the input to unit "
-        f"{result.unit} of the last hidden layer, over {probe} fixed test digits. Its median moves "
-        f"from {s.median_start:+.2f} to {s.median_end:+.2f} (between {s.median_lo:+.2f} and "
-        f"{s.median_hi:+.2f}) and its 15–85 band goes from {s.width_start:.2f} to "
-        f"{s.width_end:.2f} wide{others}: the input this layer sees changes while the layers below learn, "
-        "the change Ioffe & Szegedy call internal covariate shift (one unit's percentiles are a "
-        "proxy for it)." + _plateau(findings.plateau(result))
-    )
+    return _(
+        "Without BN ({shown}): the 15th, 50th (bold) and 85th percentiles of the input to unit "
+        "{unit} of the last hidden layer, over {probe} fixed test digits. Its median moves from "
+        "{median_start:+.2f} to {median_end:+.2f} (between {median_lo:+.2f} and {median_hi:+.2f}) "
+        "and its 15–85 band goes from {width_start:.2f} to {width_end:.2f} wide{others}: the input "
+        "this layer sees changes while the layers below learn, the change Ioffe & Szegedy call "
+        "internal covariate shift (one unit's percentiles are a proxy for it)."
+    ).format(
+        shown=shown,
+        unit=result.unit,
+        probe=probe,
+        median_start=s.median_start,
+        median_end=s.median_end,
+        median_lo=s.median_lo,
+        median_hi=s.median_hi,
+        width_start=s.width_start,
+        width_end=s.width_end,
+        others=others,
+    ) + _plateau(findings.plateau(result), _)
 
 
 def _change(start: float, end: float) -> str:
+    """``"widens"``, ``"narrows"`` or ``"stays"`` (about as wide): a code, not words."""
     if end > WIDENS * start:
         return "widens"
     if end < start / WIDENS:
         return "narrows"
-    return "stays about as wide"
+    return "stays"
 
 
 def _range(values: tuple[float, ...]) -> str:
@@ -141,107 +199,90 @@ def _range(values: tuple[float, ...]) -> str:
     return lo if lo == hi else f"{lo}–{hi}"
 
 
-def _bn(result: Figure1Result, shown: str, batch: int, inference: bool) -> str:
+def _bn(result: Figure1Result, shown: str, batch: int, inference: bool, _: Translator) -> str:
     s = findings.spread(result, "bn")
     change = _change(s.width_start, s.width_end)
-    text = (
-        f"With BN ({shown}, same unit), as the layer sees it while training: each batch of "
-        f"{batch} normalized with its own mean and variance, then z = γ x̂ + β. At step 0 "
-        f"(γ = 1, β = 0) that is x̂ itself, a 15–85 band {s.width_start:.2f} wide "
-        f"(about ±{s.width_start / 2:.2f}). The median stays between {s.median_lo:+.2f} and "
-        f"{s.median_hi:+.2f}; the band {change}: {s.width_end:.2f} wide at step "
-        f"{result.steps_done:,}"
-    )
-    if change == "widens":
-        text += (
-            ", as the learned scale γ grows: BN fixes the mean and variance of x̂ within each "
-            "batch, not the scale γ it learns"
-        )
-    text += "."
+    numbers = {
+        "shown": shown,
+        "batch": batch,
+        "width_start": s.width_start,
+        "half_width": s.width_start / 2,
+        "median_lo": s.median_lo,
+        "median_hi": s.median_hi,
+        "width_end": s.width_end,
+        "steps": result.steps_done,
+    }
+    band = {
+        "widens": _(
+            "The median stays between {median_lo:+.2f} and {median_hi:+.2f}; the band widens: "
+            "{width_end:.2f} wide at step {steps:,}, as the learned scale γ grows: BN fixes the "
+            "mean and variance of x̂ within each batch, not the scale γ it learns."
+        ),
+        "narrows": _(
+            "The median stays between {median_lo:+.2f} and {median_hi:+.2f}; the band narrows: "
+            "{width_end:.2f} wide at step {steps:,}."
+        ),
+        "stays": _(
+            "The median stays between {median_lo:+.2f} and {median_hi:+.2f}; the band stays about "
+            "as wide: {width_end:.2f} wide at step {steps:,}."
+        ),
+    }[change]
+    parts = [
+        _(
+            "With BN ({shown}, same unit), as the layer sees it while training: each batch of "
+            "{batch} normalized with its own mean and variance, then z = γ x̂ + β. At step 0 "
+            "(γ = 1, β = 0) that is x̂ itself, a 15–85 band {width_start:.2f} wide (about "
+            "±{half_width:.2f})."
+        ),
+        band,
+    ]
     seeds = len(result.seeds)
     if seeds > 1:
         same = sum(
             _change(a, b) == change
             for a, b in zip(s.widths_start_all, s.widths_end_all, strict=True)
         )
-        every = (
-            f"In every one of the {seeds} seeds" if same == seeds else f"In {same} of {seeds} seeds"
-        )
-        text += (
-            f" {every} it {change}: from {_range(s.widths_start_all)} to "
-            f"{_range(s.widths_end_all)} wide."
-        )
-    text += " Same y axis as (b)."
+        every = {
+            "widens": _("In {same} of {count} seeds it widens: from {start} to {end} wide."),
+            "narrows": _("In {same} of {count} seeds it narrows: from {start} to {end} wide."),
+            "stays": _(
+                "In {same} of {count} seeds it stays about as wide: from {start} to {end} wide."
+            ),
+        }
+        if same == seeds:
+            every = {
+                "widens": _(
+                    "In every one of the {count} seeds it widens: from {start} to {end} wide."
+                ),
+                "narrows": _(
+                    "In every one of the {count} seeds it narrows: from {start} to {end} wide."
+                ),
+                "stays": _(
+                    "In every one of the {count} seeds it stays about as wide: from {start} to "
+                    "{end} wide."
+                ),
+            }
+        numbers |= {
+            "same": same,
+            "count": seeds,
+            "start": _range(s.widths_start_all),
+            "end": _range(s.widths_end_all),
+        }
+        parts.append(every[change])
+    parts.append(_("Same y axis as (b)."))
     if inference:
         gap = findings.inference_gap(result)
         at_test = result.shown_percentiles("bn", inference=True)
-        text += (
-            " Dashed: the same digits in inference mode, normalized with the running averages "
-            "instead of each batch's statistics: what the layer sees at test time. At step 0 the "
-            "averages still hold their starting values (mean 0, variance 1), so the dashed band "
-            f"is the raw Wu's, {at_test[0, -1] - at_test[0, 0]:.2f} wide"
+        numbers |= {"raw": at_test[0, -1] - at_test[0, 0], "gap": gap}
+        parts.append(
+            _(
+                "Dashed: the same digits in inference mode, normalized with the running averages "
+                "instead of each batch's statistics: what the layer sees at test time. At step 0 "
+                "the averages still hold their starting values (mean 0, variance 1), so the dashed "
+                "band is the raw Wu's, {raw:.2f} wide."
+            )
         )
         if math.isfinite(gap):
-            text += (
-                f"; from step {int(result.steps[1]):,} on the two views differ by at most {gap:.2f}"
-            )
-        text += "."
-    return text
-
-
-def setup_text(result: Figure1Result) -> str:
-    """The paper's setup, and our choices where the paper states none, each with its reason."""
-    meta = result.meta
-    init, lr = meta.get("init_std", RunConfig.init_std), meta.get("lr", RunConfig.lr)
-    dataset = meta.get("config", {}).get("dataset", RunConfig.dataset)
-    text = (
-        f"**Setup** (the paper's §4.1): MNIST, 3 fully connected hidden layers × 100 sigmoid "
-        f"units, weights from a small Gaussian, batch 60, {result.total_steps:,} steps; the twin "
-        f"with BN normalizes every hidden layer. Both twins start from the same weights and see "
-        f"the same mini-batches.\n\n**Our choices** (the paper does not state them): plain SGD "
-        f"without momentum, learning rate {lr:g}, weights from N(0, {init:g}²)."
-    )
-    if init == RunConfig.init_std:
-        text += (
-            " We picked the std on this setup: with 0.1 there is little gap between the twins, "
-            "with 0.01 mostly vanishing signals, so **how much BN helps here depends on that "
-            "choice**. The small init is also why the plain twin starts on a plateau near "
-            "chance (panel b)."
-        )
-    if dataset == BINARY:
-        text += " **Inputs**: binary 28×28 images (ink where the grey level is above 0.5), as in the paper."
-    else:
-        text += (
-            " **Inputs**: grey levels in [0, 1]; the paper used *binary* 28×28 images. "
-            "`python -m bnviz.figure1 --binary` reruns this figure on binary digits (ink where "
-            "the grey level is above 0.5), and the live lab offers them as a dataset."
-        )
-    return text
-
-
-def method_notes(result: Figure1Result) -> list[str]:
-    """How the figure was measured, one Markdown bullet each (without the provenance)."""
-    meta = result.meta
-    probe, batch = meta.get("probe_size", 240), meta.get("batch_size", 60)
-    every = result.total_steps // max(1, len(result.steps) - 1)
-    seeds = ", ".join(map(str, result.seeds))
-    at_test = result.shown_percentiles("bn", inference=True)
-    return [
-        f"**Accuracy** (a): on the {meta.get('eval_size', 0):,} test digits outside the probe "
-        f"set, never trained on, every {every:,} steps, with BN in inference mode (its running "
-        f"averages). Seeds {seeds}: each seed draws its own initial weights, mini-batch order "
-        "and probe set.",
-        f"**Percentiles** (b, c): of one unit's input z over {probe} fixed test digits (the probe "
-        f"set, {probe // batch} batches of {batch}), so any change over time is the network's, "
-        "not the data's. They are recorded **as the layer sees them during training**: with BN "
-        f"each batch of {batch} is normalized with its own statistics, z = γ x̂ + β, where x̂ has "
-        "per-feature mean 0 and variance 1 within each batch. So the first point of (c) is x̂ "
-        f"(γ = 1, β = 0), not the raw Wu. (b) and (c) show seed {result.shown_seed}; its "
-        f"typical unit, {result.unit}, was drawn from the seed.",
-        "**At test time** (the toggle above the panels): the same digits through BN with its "
-        "running averages. At step 0 those still hold 0 and 1, so that view starts at the raw "
-        f"Wu (15–85 band {at_test[0, -1] - at_test[0, 0]:.2f} wide) and joins the training view "
-        "once the averages have caught up.",
-        "Both twins are trained in lockstep on the same mini-batches, each in its own thread; "
-        "the seeds run one after another.",
-    ]
+            numbers["first"] = int(result.steps[1])
+            parts.append(_("From step {first:,} on the two views differ by at most {gap:.2f}."))
+    return " ".join(part.format(**numbers) for part in parts)

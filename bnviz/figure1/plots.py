@@ -14,7 +14,8 @@ and returns a figure *dict* (plotly's JSON schema; cheap to rebuild on every ref
 Conventions shared with the live lab (:mod:`bnviz.style`): its twin colours and labels, x is the
 training step. The x axis always spans the run's planned ``total_steps``, so a run in progress grows
 from left to right instead of rescaling, and (b) and (c) share one y range, so the drift of one is
-comparable with the stillness of the other. Nothing here imports streamlit.
+comparable with the stillness of the other. Words are in the language of the translator ``_``
+(English by default; ``bnviz.i18n``). Nothing here imports streamlit.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bnviz import style
-from bnviz.style import VARIANT_COLORS, VARIANT_LABELS, Figure
+from bnviz.i18n import ENGLISH, Gettext
+from bnviz.style import VARIANT_COLORS, Figure, variant_label
 from bnviz.train.variants import TWINS
 
 if TYPE_CHECKING:
@@ -62,20 +64,22 @@ def percentile_range(result: Figure1Result, inference: bool = False) -> list[flo
 # -- panels as (traces, x axis, y axis, title) so they can stand alone or share one figure ----------
 
 
-def _accuracy_parts(result: Figure1Result, xa: str, ya: str) -> tuple[list[dict], dict, dict, str]:
+def _accuracy_parts(
+    result: Figure1Result, xa: str, ya: str, _: Gettext
+) -> tuple[list[dict], dict, dict, str]:
     seeds = len(result.seeds)
     common = {"type": "scatter", "mode": "lines", "x": result.steps, "xaxis": xa, "yaxis": ya}
     traces = []
     for twin in TWINS:
-        label, color = VARIANT_LABELS[twin], VARIANT_COLORS[twin]
+        label, color = variant_label(twin, _), VARIANT_COLORS[twin]
         if seeds > 1:  # the seeds' min-max band under the mean line
             lo, hi = result.accuracy_spread(twin)
             edge = {"color": style.alpha(color, 0.35), "width": 0.5}
             traces += [
                 {**common, "y": hi, "line": edge, "legendgroup": twin, "showlegend": False,
-                 "name": f"{label}, highest seed", "hoverinfo": "skip"},
+                 "name": _("{label}, highest seed").format(label=label), "hoverinfo": "skip"},
                 {**common, "y": lo, "line": edge, "legendgroup": twin, "showlegend": False,
-                 "name": f"{label}, lowest seed", "fill": "tonexty",
+                 "name": _("{label}, lowest seed").format(label=label), "fill": "tonexty",
                  "fillcolor": style.alpha(color, 0.18), "hoverinfo": "skip"},
             ]  # fmt: skip
         traces.append(
@@ -85,15 +89,15 @@ def _accuracy_parts(result: Figure1Result, xa: str, ya: str) -> tuple[list[dict]
                 "name": label,
                 "legendgroup": twin,
                 "line": {"color": color, "width": 2.5},
-                "hovertemplate": "step %{x:,}<br>accuracy %{y:.2%}<extra>" + label + "</extra>",
+                "hovertemplate": _("step %{x:,}<br>accuracy %{y:.2%}") + f"<extra>{label}</extra>",
             }
         )
-    y_axis = style.axis("test accuracy", range=accuracy_range(result), tickformat=".0%")
+    y_axis = style.axis(_("test accuracy"), range=accuracy_range(result), tickformat=".0%")
     # The title's second line is the legend: a legend box would cover a short run's low curve.
-    key = " · ".join(_colored(VARIANT_LABELS[t], VARIANT_COLORS[t]) for t in TWINS)
-    if seeds > 1:
-        key += f" · mean, {seeds} seeds"  # the band is explained in the caption
-    return traces, _xaxis(result), y_axis, f"(a) Test accuracy<br>{_small(key)}"
+    key = " · ".join(_colored(variant_label(t, _), VARIANT_COLORS[t]) for t in TWINS)
+    if seeds > 1:  # the band is explained in the caption
+        key += " · " + _("mean, {count} seeds").format(count=seeds)
+    return traces, _xaxis(result, _), y_axis, _("(a) Test accuracy") + f"<br>{_small(key)}"
 
 
 def _percentile_parts(
@@ -102,7 +106,8 @@ def _percentile_parts(
     xa: str,
     ya: str,
     y_range: list[float],
-    inference: bool = False,
+    inference: bool,
+    _: Gettext,
 ) -> tuple[list[dict], dict, dict, str]:
     if twin not in TWINS:
         raise ValueError(f"twin must be one of {list(TWINS)}, got {twin!r}.")
@@ -118,14 +123,15 @@ def _percentile_parts(
         "showlegend": False,
     }
     edge = {"color": color, "width": 1}
-    q_lo, q_mid, q_hi = (f"{q:g}th" for q in result.quantiles)
+    q_lo, q_mid, q_hi = (_("{q:g}th").format(q=q) for q in result.quantiles)
+    hover, median = _("step %{x:,}<br>%{y:.2f}"), _("median")
     traces = [
         {
             **common,
             "y": p[:, 2],
             "line": edge,
             "name": q_hi,
-            "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>" + q_hi + " percentile</extra>",
+            "hovertemplate": hover + "<extra>" + _("{q} percentile").format(q=q_hi) + "</extra>",
         },
         # Filled down from the 85th: the band holding the middle 70% of the inputs.
         {
@@ -135,53 +141,63 @@ def _percentile_parts(
             "name": q_lo,
             "fill": "tonexty",
             "fillcolor": style.alpha(color, 0.22),
-            "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>" + q_lo + " percentile</extra>",
+            "hovertemplate": hover + "<extra>" + _("{q} percentile").format(q=q_lo) + "</extra>",
         },
         {
             **common,
             "y": p[:, 1],
             "line": {"color": color, "width": 2.5},
             "name": q_mid,
-            "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>median</extra>",
+            "hovertemplate": hover + f"<extra>{median}</extra>",
         },
     ]
-    key_text = f"{q_lo}, {q_mid} (bold), {q_hi} percentiles in training"
+    qs = {"lo": q_lo, "mid": q_mid, "hi": q_hi}
+    key_text = _("{lo}, {mid} (bold), {hi} percentiles in training").format(**qs)
     if inference and twin == "bn":
         at_test = result.shown_percentiles("bn", inference=True)
+        test_time = _("{name} at test time")
         traces += [
-            {**common, "y": at_test[:, k], "name": f"{name} at test time",
+            {**common, "y": at_test[:, k], "name": test_time.format(name=name),
              "line": {"color": TEST_TIME_COLOR, "width": width, "dash": dash},
-             "hovertemplate": "step %{x:,}<br>%{y:.2f}<extra>" + name + " at test time</extra>"}
-            for k, width, dash, name in [(0, 1, "dot", q_lo), (1, 2, "dash", "median"),
+             "hovertemplate": hover + "<extra>" + test_time.format(name=name) + "</extra>"}
+            for k, width, dash, name in [(0, 1, "dot", q_lo), (1, 2, "dash", median),
                                          (2, 1, "dot", q_hi)]
         ]  # fmt: skip
         # Short enough for a third of a laptop screen: the caption says the rest.
-        key_text = f"{q_lo.removesuffix('th')}/{q_mid.removesuffix('th')} (bold)/{q_hi}: "
-        key_text += "training; dashed: test time"
-    panel = "(b)" if twin == "plain" else "(c)"
-    label = VARIANT_LABELS[twin]
-    title = f"{panel} {label[0].upper()}{label[1:]}: input to a sigmoid<br>{_small(key_text)}"
-    y_axis = style.axis(f"last layer, unit {result.unit} (seed {result.shown_seed})", range=y_range)
-    return traces, _xaxis(result), y_axis, title
+        key_text = _("{lo}/{mid} (bold)/{hi}: training; dashed: test time").format(
+            lo=f"{result.quantiles[0]:g}", mid=f"{result.quantiles[1]:g}", hi=q_hi
+        )
+    title = (
+        _("(b) Without BN: input to a sigmoid")
+        if twin == "plain"
+        else _("(c) With BN: input to a sigmoid")
+    )
+    y_axis = style.axis(
+        _("last layer, unit {unit} (seed {seed})").format(unit=result.unit, seed=result.shown_seed),
+        range=y_range,
+    )
+    return traces, _xaxis(result, _), y_axis, f"{title}<br>{_small(key_text)}"
 
 
 def _parts(
-    result: Figure1Result, inference: bool = False
+    result: Figure1Result, inference: bool, _: Gettext
 ) -> dict[str, tuple[list[dict], dict, dict, str]]:
     y_range = percentile_range(result, inference)
     return {
-        "accuracy": _accuracy_parts(result, "x", "y"),
-        "plain": _percentile_parts(result, "plain", "x", "y", y_range),
-        "bn": _percentile_parts(result, "bn", "x", "y", y_range, inference),
+        "accuracy": _accuracy_parts(result, "x", "y", _),
+        "plain": _percentile_parts(result, "plain", "x", "y", y_range, False, _),
+        "bn": _percentile_parts(result, "bn", "x", "y", y_range, inference, _),
     }
 
 
 # -- public builders ----------------------------------------------------------------------------------
 
 
-def accuracy_figure(result: Figure1Result, height: int = PANEL_HEIGHT) -> Figure:
+def accuracy_figure(
+    result: Figure1Result, height: int = PANEL_HEIGHT, _: Gettext = ENGLISH
+) -> Figure:
     """Panel (a): test accuracy vs training step, one line per twin."""
-    return _single(*_accuracy_parts(result, "x", "y"), height)
+    return _single(*_accuracy_parts(result, "x", "y", _), height)
 
 
 def percentile_figure(
@@ -190,29 +206,37 @@ def percentile_figure(
     y_range: list[float] | None = None,
     height: int = PANEL_HEIGHT,
     inference: bool = False,
+    _: Gettext = ENGLISH,
 ) -> Figure:
     """Panel (b) for ``twin="plain"``, (c) for ``twin="bn"``: the shown seed's typical unit, its
     15/50/85th percentiles over training, the 15-85 band shaded; ``inference`` adds the bn twin's
     test-time view, dashed. ``y_range`` defaults to :func:`percentile_range`, shared by (b), (c)."""
     y_range = y_range if y_range is not None else percentile_range(result, inference)
-    return _single(*_percentile_parts(result, twin, "x", "y", y_range, inference), height)
+    return _single(*_percentile_parts(result, twin, "x", "y", y_range, inference, _), height)
 
 
 def panels(
-    result: Figure1Result, height: int = PANEL_HEIGHT, inference: bool = False
+    result: Figure1Result,
+    height: int = PANEL_HEIGHT,
+    inference: bool = False,
+    _: Gettext = ENGLISH,
 ) -> dict[str, Figure]:
     """``{"accuracy": (a), "plain": (b), "bn": (c)}`` as three figures with a shared (b, c) range;
     ``inference`` adds the test-time view to (c)."""
-    return {key: _single(*parts, height) for key, parts in _parts(result, inference).items()}
+    return {key: _single(*parts, height) for key, parts in _parts(result, inference, _).items()}
 
 
 def figure1(
-    result: Figure1Result, title: str | None = None, height: int = 430, inference: bool = False
+    result: Figure1Result,
+    title: str | None = None,
+    height: int = 430,
+    inference: bool = False,
+    _: Gettext = ENGLISH,
 ) -> Figure:
     """The three panels side by side in one figure (the HTML and PNG of the CLI)."""
     doms = style.domains(3, gap=0.07)
     data, notes, layout = [], [], {}
-    for k, (traces, x_axis, y_axis, text) in enumerate(_parts(result, inference).values()):
+    for k, (traces, x_axis, y_axis, text) in enumerate(_parts(result, inference, _).values()):
         xa, ya = style.axis_ids(k)
         xk, yk = style.layout_keys(k)
         for trace in traces:
@@ -220,26 +244,18 @@ def figure1(
         layout[xk] = {**x_axis, "domain": doms[k], "anchor": ya}
         layout[yk] = {**y_axis, "anchor": xa}
         notes.append(style.panel_title(text, doms[k]))
-    subtitle = result.describe()
-    notes.append(
-        {
-            "text": subtitle,
-            "x": 0,
-            "y": -0.22,
-            "xref": "paper",
-            "yref": "paper",
-            "xanchor": "left",
-            "yanchor": "top",
-            "showarrow": False,
-            "font": {"size": 12, "color": "#555"},
-        }
-    )
+    where = {"x": 0, "y": -0.22, "xref": "paper", "yref": "paper", "xanchor": "left"}
+    look = {"yanchor": "top", "showarrow": False, "font": {"size": 12, "color": "#555"}}
+    notes.append({"text": result.describe(_=_), **where, **look})
     return {
         "data": data,
         "layout": {
             **style.base_layout(height, uirevision=UIREVISION),
             **layout,
-            "title": {"text": title or "Ioffe & Szegedy (2015), Figure 1 — reproduced", "x": 0.01},
+            "title": {
+                "text": title or _("Ioffe & Szegedy (2015), Figure 1 — reproduced"),
+                "x": 0.01,
+            },
             "margin": {"l": 60, "r": 20, "t": 100, "b": 95},
             "annotations": notes,
             "showlegend": False,
@@ -250,9 +266,9 @@ def figure1(
 # -- helpers -----------------------------------------------------------------------------------------
 
 
-def _xaxis(result: Figure1Result) -> dict:
+def _xaxis(result: Figure1Result, _: Gettext) -> dict:
     # A little past the end so the last point is not cut by the frame.
-    return style.axis("training step", range=[0, result.total_steps * 1.01], tickformat="~s")
+    return style.axis(_("training step"), range=[0, result.total_steps * 1.01], tickformat="~s")
 
 
 def _single(traces: list[dict], x_axis: dict, y_axis: dict, text: str, height: int) -> Figure:

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bnviz.i18n import ENGLISH, Gettext
 from bnviz.shipped import ShippedResult
 from bnviz.train.snapshot import PERCENTILES
 from bnviz.train.variants import TWINS
@@ -129,10 +130,11 @@ class Figure1Result(ShippedResult):
             return 0.0
         return float(np.mean(np.nanmax(p, axis=0) - np.nanmin(p, axis=0)))
 
-    def describe(self) -> str:
+    def describe(self, _: Gettext = ENGLISH) -> str:
         """One line on how this result was made, for captions."""
-        seeds = [f"seeds {', '.join(map(str, self.seeds))}"] if len(self.seeds) > 1 else []
-        return super().describe(*seeds)
+        seeds = ", ".join(map(str, self.seeds))
+        more = [_("seeds {seeds}").format(seeds=seeds)] if len(self.seeds) > 1 else []
+        return super().describe(*more, _=_)
 
     # -- files --
 

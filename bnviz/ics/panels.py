@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bnviz import style
-from bnviz.style import VARIANT_COLORS, VARIANT_LABELS, Figure
+from bnviz.i18n import ENGLISH, Gettext
+from bnviz.style import VARIANT_COLORS, Figure, variant_label
 
 if TYPE_CHECKING:
     from bnviz.ics.result import ICSResult
@@ -39,16 +40,19 @@ def running_median(values: np.ndarray, window: int = SMOOTH_WINDOW) -> np.ndarra
     return out
 
 
-def measured_traces(result: ICSResult, v: str, values: np.ndarray, what: str) -> list[dict]:
-    """A variant's raw measurements, thin and faint, under their running median, bold."""
-    color, label = VARIANT_COLORS[v], VARIANT_LABELS[v]
+def measured_traces(
+    result: ICSResult, v: str, values: np.ndarray, what: str, _: Gettext = ENGLISH
+) -> list[dict]:
+    """A variant's raw measurements, thin and faint, under their running median, bold; ``what``
+    names them (translated), ``_`` translates the rest."""
+    color, label = VARIANT_COLORS[v], variant_label(v, _)
     common = {"type": "scatter", "mode": "lines", "x": result.measure_steps, "showlegend": False}
-    hover = "step %{x:,}<br>" + what + " %{y:.3g}<extra>" + label
+    hover = _("step %{x:,}") + "<br>" + what + " %{y:.3g}<extra>" + label
     return [
         {**common, "y": values, "line": {"color": style.alpha(color, 0.3), "width": 1}, "name": label,
          "hoverinfo": "skip"},
         {**common, "y": running_median(values), "line": {"color": color, "width": 2.5},
-         "name": label, "hovertemplate": hover + " (running median)</extra>"},
+         "name": label, "hovertemplate": hover + " " + _("(running median)") + "</extra>"},
     ]  # fmt: skip
 
 
@@ -109,13 +113,14 @@ def _clipped(doms: list[list[float]]) -> list[list[float]]:
     return [[max(0.0, lo), min(1.0, hi)] for lo, hi in doms]
 
 
-def step_axis(result: ICSResult) -> dict:
+def step_axis(result: ICSResult, _: Gettext = ENGLISH) -> dict:
     # A little past the end so the last point is not cut by the frame.
-    return style.axis("training step", range=[0, result.total_steps * 1.01], tickformat="~s")
+    return style.axis(_("training step"), range=[0, result.total_steps * 1.01], tickformat="~s")
 
 
-def color_key(result: ICSResult) -> str:
-    return small(" · ".join(colored(VARIANT_LABELS[v], VARIANT_COLORS[v]) for v in result.variants))
+def color_key(result: ICSResult, _: Gettext = ENGLISH) -> str:
+    keys = (colored(variant_label(v, _), VARIANT_COLORS[v]) for v in result.variants)
+    return small(" · ".join(keys))
 
 
 def small(text: str) -> str:

@@ -22,7 +22,6 @@ import importlib
 import itertools
 import logging
 import multiprocessing
-import os
 import threading
 from collections.abc import Callable
 from typing import Any

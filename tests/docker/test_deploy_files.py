@@ -42,6 +42,7 @@ ENV_KNOBS = {
     "BNVIZ_IDLE_PAUSE_SECONDS": ["bnviz/train/sessions.py"],
     "BNVIZ_RELEASE_GRACE_SECONDS": ["bnviz/train/sessions.py"],
     "BNVIZ_DEFAULT_PAGE": ["app.py"],
+    "BNVIZ_DEFAULT_LANGUAGE": ["ui/i18n.py"],
     "BNVIZ_REPLICA_ID": ["docker/entrypoint.sh", "ui/replica.py"],
 }
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from bnviz.figure1 import captions, findings
+from bnviz.figure1 import captions, findings, notes
 from bnviz.figure1.result import Figure1Result
 from bnviz.train.variants import TWINS
 
@@ -178,29 +178,27 @@ def test_the_test_time_view_is_explained_only_when_shown():
     assert "Dashed" in text and "what the layer sees at test time" in text
     assert "the dashed band is the raw Wu's, 0.02 wide" in text
     assert findings.inference_gap(result) == pytest.approx(0.05)
-    assert "from step 500 on the two views differ by at most 0.05" in text
+    assert "From step 500 on the two views differ by at most 0.05" in text
 
 
 # -- the disclosures --------------------------------------------------------------------------------
 
 
 def test_setup_discloses_our_choices_and_the_grey_inputs():
-    text = captions.setup_text(make_result(plain=[0.98], bn=[0.98]))
+    text = notes.setup_text(make_result(plain=[0.98], bn=[0.98]))
     assert "plain SGD without momentum, learning rate 0.5" in text and "N(0, 0.05²)" in text
     assert "with 0.1 there is little gap between the twins, with 0.01 mostly vanishing" in text
     assert "how much BN helps here depends on that choice" in text
     assert "the paper used *binary* 28×28 images" in text and "--binary" in text
-    binary = captions.setup_text(make_result(plain=[0.98], bn=[0.98], dataset="mnist-binary"))
+    binary = notes.setup_text(make_result(plain=[0.98], bn=[0.98], dataset="mnist-binary"))
     assert "binary 28×28 images (ink where the grey level is above 0.5), as in the paper" in binary
     assert "grey levels" not in binary
 
 
 def test_method_notes_describe_the_training_mode_probe():
-    notes = " ".join(captions.method_notes(make_result(plain=[0.98] * 3, bn=[0.98] * 3)))
-    assert "as the layer sees them during training" in notes
-    assert "mean 0 and variance 1 within each batch" in notes
-    assert "the first point of (c) is x̂" in notes and "not the raw Wu" in notes
-    assert (
-        "9,760 test digits" in notes and "240 fixed test digits (the probe set, 4 batches" in notes
-    )
-    assert "Seeds 0, 1, 2" in notes
+    text = " ".join(notes.method_notes(make_result(plain=[0.98] * 3, bn=[0.98] * 3)))
+    assert "as the layer sees them during training" in text
+    assert "mean 0 and variance 1 within each batch" in text
+    assert "the first point of (c) is x̂" in text and "not the raw Wu" in text
+    assert "9,760 test digits" in text and "240 fixed test digits (the probe set, 4 batches" in text
+    assert "Seeds 0, 1, 2" in text

@@ -1,0 +1,219 @@
+"""AppTest: the translated pages in Korean and English, the language's sources and its selector.
+
+Every translated page renders in both languages without exception; in Korean it shows no English
+word outside formulas, code and an allow-list of names and symbols (charts included); the
+language comes from ?lang=, then the session, then the browser, then the default; the sidebar
+selector switches it and keeps the page's other URL parameters; and the guards against restating
+batch norm wrongly hold in both languages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import APP, shown
+from tests.sessions import release_sessions
+
+# url path -> a word of its title in (Korean, English)
+PAGES = {
+    "home": ("눈으로 보는 배치 정규화", "made visible"),
+    "bn-arithmetic": ("한 단계씩", "one step at a time"),
+    "paper-figure1": ("논문 Figure 1", "Paper Figure 1"),
+    "does-bn-reduce-ics": ("내부 공변량 변화", "internal covariate shift"),
+}
+# Words that stay English in Korean text: names, the paper's title, code names and symbols.
+ALLOWED = set(
+    [
+        "Ioffe",
+        "Szegedy",
+        "Santurkar",
+        "Tsipras",
+        "Ilyas",
+        "Madry",
+        "et",
+        "al",
+        "NeurIPS",
+        "MNIST",
+        "CIFAR",
+        "VGG",
+        "bnviz",
+        "Figure",
+        "How",
+        "Does",
+        "Batch",
+        "Normalization",
+        "Help",
+        "Optimization",
+        "BN",
+        "SGD",
+        "plain",
+        "ICS",
+        "ETA",
+        "torch",
+        "nn",
+        "autograd",
+        "BatchNorm",
+        "BatchNorm1d",
+        "LayerNorm",
+        "InstanceNorm",
+        "GroupNorm",
+        "Wu",
+        "eps",
+        "momentum",
+        "gamma",
+        "beta",
+        "running_mean",
+        "running_var",
+        "float64",
+        "sqrt",
+        "var",
+        "NaN",
+        "train",
+        "eval",
+        "python",
+        "npz",
+        "bnviz",
+        "figure1",
+        "ics",
+        "ship",
+        "binary",
+        "data",
+        "Language",
+        "Server",
+        "cos",
+        "max",
+        "dx",
+        "cos",
+        "max",
+    ]
+)
+_SKIP = [
+    re.compile(r"\$[^$]*\$"),  # inline math
+    re.compile(r"`[^`]*`"),  # code
+    re.compile(r"<[^>]+>"),  # chart markup
+    re.compile(r":material/\w+:"),  # icons
+    re.compile(r"\([A-Za-z][A-Za-z -]*\)"),  # the English term in parentheses, on first use
+    re.compile(r"만든 방법:.*"),  # provenance: the command, the machine, library versions
+    re.compile(r"%\{[^}]*\}"),  # plotly hover fields
+    re.compile(r"\bbnviz/[\w/.]+"),  # paths
+    re.compile(r"\d[\d.]*e[+-]?\d+"),  # 1e-05
+]
+
+
+@pytest.fixture(autouse=True)
+def clean_registry():
+    yield
+    release_sessions()
+
+
+def open_page(path: str, lang: str | None, monkeypatch, **params) -> AppTest:
+    monkeypatch.setenv("BNVIZ_DEFAULT_PAGE", path)
+    at = AppTest.from_file(APP, default_timeout=90)
+    if lang:
+        at.query_params["lang"] = lang
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def shown_text(at: AppTest) -> list[str]:
+    """Every sentence the page shows: text elements, widget labels, and the charts' words."""
+    out = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning"):
+        out += [e.value for e in getattr(at, kind)]
+    out += [e.value for e in at.success] + [e.value for e in at.error]
+    for kind in ("button", "toggle", "selectbox", "select_slider", "segmented_control"):
+        out += [e.label for e in getattr(at, kind)]
+    out += [e.label for e in at.expander] + [t.label for t in at.tabs]
+    for chart in at.get("plotly_chart"):
+        layout = json.loads(chart.proto.spec)["layout"]
+        out += [a.get("text", "") for a in layout.get("annotations", [])]
+        out += [
+            v["title"]["text"]
+            for k, v in layout.items()
+            if k.startswith(("xaxis", "yaxis")) and isinstance(v.get("title"), dict)
+        ]
+    return out
+
+
+def english_words(text: str) -> list[str]:
+    for pattern in _SKIP:
+        text = pattern.sub(" ", text)
+    words = re.findall(r"[A-Za-z][A-Za-z0-9_']*", text)
+    return [w for w in words if w not in ALLOWED and not re.fullmatch(r"[A-Za-z]\d*", w)]
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_every_translated_page_renders_in_both_languages(path, lang, monkeypatch):
+    at = open_page(path, lang, monkeypatch)
+    assert not at.exception
+    korean, english = PAGES[path]
+    assert (korean if lang == "ko" else english) in at.title[0].value
+    assert at.query_params["lang"] == lang
+    if lang == "ko":
+        leftovers = {t: english_words(t) for t in shown_text(at)}
+        leftovers = {t[:80]: w for t, w in leftovers.items() if w}
+        assert not leftovers, leftovers
+
+
+def test_the_bn_arithmetic_tabs_and_errors_are_korean(monkeypatch):
+    at = open_page("bn-arithmetic", "ko", monkeypatch)
+    for label in ("어느 축인가?", "역전파"):
+        at.session_state["bn_tab"] = label  # what a click on the tab sends
+        at.run()
+        assert not at.exception
+        assert not [w for t in shown_text(at) for w in english_words(t)], label
+    at.session_state["bn_eps"] = 0.0
+    at.run()
+    error = shown(" ".join(e.value for e in at.error))
+    assert "eps가 0.0인데, 0보다 커야 합니다" in error and "평가" not in error
+
+
+def test_the_language_follows_the_browser_then_the_default(monkeypatch):
+    from ui import i18n
+
+    monkeypatch.setattr(i18n, "_browser_language", lambda: "ko")
+    at = open_page("home", None, monkeypatch)
+    assert "배치 정규화" in at.title[0].value and at.query_params["lang"] == "ko"
+    monkeypatch.setenv(i18n.ENV, "ko")
+    monkeypatch.setattr(
+        i18n, "_browser_language", lambda: i18n.negotiate("", i18n.default_language())
+    )
+    assert i18n.default_language() == "ko"
+    monkeypatch.setenv(i18n.ENV, "xx")
+    assert i18n.default_language() == "ko"  # an unknown setting is the built-in default
+    assert os.environ[i18n.ENV] == "xx"
+
+
+def test_the_selector_switches_the_language_and_keeps_other_parameters(monkeypatch):
+    at = open_page("paper-figure1", "ko", monkeypatch, f1_note="kept")
+    assert at.title[0].value.startswith("논문 Figure 1")
+    at.segmented_control(key="bnviz_lang_selector").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Paper Figure 1")
+    assert at.query_params["lang"] == "en" and at.query_params["f1_note"] == "kept"
+    # The choice outlives a URL without the parameter (a page switch drops the URL's parameters).
+    del at.query_params["lang"]
+    at.run()
+    assert at.title[0].value.startswith("Paper Figure 1") and at.query_params["lang"] == "en"
+
+
+@pytest.mark.parametrize(
+    ("lang", "right", "wrong"),
+    [("en", "mean 0 and variance 1", "mean 1"), ("ko", "평균 0, 분산 1", "평균 1")],
+)
+def test_home_and_figure1_state_bn_correctly_in_both_languages(lang, right, wrong, monkeypatch):
+    at = open_page("home", lang, monkeypatch)
+    text = " ".join(m.value for m in at.markdown)
+    assert right in text and wrong not in text
+    unbiased = "m/(m−1)·σ²_B"
+    assert unbiased in " ".join(c.value for c in at.caption)
+    at = open_page("paper-figure1", lang, monkeypatch)
+    how = " ".join(e.body for e in at.expander[0].markdown)
+    assert right in how and wrong not in how
