@@ -20,17 +20,13 @@ import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from bnviz.budget import check_size
+from bnviz.train.variants import check_groups, check_variants
+
 LR_RANGE = (1e-6, 1e3)  # wide on purpose: a huge LR is how the lab shows divergence
 MAX_DEPTH = 8
 MAX_WIDTH = 1024
 MAX_BATCH = 1000  # the toy sets have 3,000 training points
-# The run-size budget: what one run may cost a server that many students share. A network's size is
-# counted as if its input were MAX_INPUT_DIM wide with MAX_CLASSES outputs (MNIST's, the largest of
-# the registered datasets), so the budget never depends on loading data. The paper's net is ~99,600
-# parameters and ~6 million parameter-examples per step: well inside both limits.
-MAX_INPUT_DIM, MAX_CLASSES = 784, 10
-MAX_PARAMETERS = 2_000_000  # per network: W, grad and Adam's two moments, x 2 twins, ~64 MB
-MAX_WORK = 100_000_000  # parameters x batch size: the multiply-adds of one forward pass
 # What a shared link may not set: how often a run measures itself is the server's business (one
 # record per step would make every step evaluate 2,000 test examples).
 NOT_FROM_LINKS = frozenset({"record_every", "eval_every"})
@@ -49,6 +45,7 @@ class RunConfig:
     BN helps here depends on this choice, and the Figure 1 page says so.
     """
 
+    variants: tuple[str, ...] = ("plain", "bn")  # what trains side by side (bnviz.train.variants)
     dataset: str = "mnist"  # the paper's benchmark; the 2-D toy sets train in milliseconds
     hidden: tuple[int, ...] = (100, 100, 100)  # the paper: 3 fully connected layers x 100 units
     activation: str = "sigmoid"  # the paper: sigmoid, whose saturation BN is meant to avoid
@@ -59,20 +56,24 @@ class RunConfig:
     batch_size: int = 60  # the paper
     seed: int = 0  # initial weights and minibatch order
     bn_momentum: float = 0.1  # torch's convention: running = (1 - m) * running + m * batch
-    bn_eps: float = 1e-5  # torch's default
+    bn_eps: float = 1e-5  # torch's default; every normalization's eps
+    groups: int = 4  # GroupNorm's groups (variant "gn"): 25 units each in a 100-unit layer
     # A record (probe forward + stats, ~3-7 ms) every 100 steps and an evaluation (~8-16 ms) every
     # 500 cost ~5% of training; the Runner adds records by time so the live page still gets >= 4/s.
     record_every: int = 100  # steps between records on the probe batch
     eval_every: int = 500  # steps between test-accuracy evaluations (2,000 held-out examples)
 
     def __post_init__(self) -> None:
-        if isinstance(self.hidden, list):  # accept a list, store the hashable tuple
-            object.__setattr__(self, "hidden", tuple(self.hidden))
+        for name in ("hidden", "variants"):  # accept a list, store the hashable tuple
+            if isinstance(getattr(self, name), list):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
         errors = [check_field(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)]
         errors = [msg for msg in errors if msg]
         if errors:
             raise ValueError(" ".join(errors))
-        if msg := check_size(self.hidden, self.batch_size):
+        if msg := check_size(self.hidden, self.batch_size, len(self.variants)):
+            raise ValueError(msg)
+        if msg := check_groups(self.hidden, self.groups, self.variants):
             raise ValueError(msg)
 
     # -- URL round trip --
@@ -131,11 +132,24 @@ class RunConfig:
                 )
                 continue
             values[key] = value
-        hidden = values.get("hidden", default.hidden)
-        if msg := check_size(hidden, values.get("batch_size", default.batch_size)):
+
+        def get(key: str):
+            return values.get(key, getattr(default, key))
+
+        # Each fallback keeps what it can; the defaults pass every check, with up to 4 variants.
+        if msg := check_groups(get("hidden"), get("groups"), get("variants")):
+            dropped = ["number of groups"] if values.pop("groups", None) else []
+            if check_groups(get("hidden"), get("groups"), get("variants")):
+                values.pop("hidden", None)  # the default widths (100) split into 4 groups
+                dropped.append("network")
+            warnings.append(f"{msg} Using the default {' and '.join(dropped)}.")
+        if msg := check_size(get("hidden"), get("batch_size"), len(get("variants"))):
             values.pop("hidden", None)
             values.pop("batch_size", None)
             warnings.append(f"{msg} Using the default network and batch size.")
+            if msg := check_groups(get("hidden"), get("groups"), get("variants")):
+                values.pop("groups", None)
+                warnings.append(f"{msg} Using the default number of groups.")
         return dataclasses.replace(default, **values), warnings
 
     # -- for people --
@@ -157,7 +171,13 @@ class RunConfig:
 
 # --- the generic (de)serializer: driven by the field types ----------------------------------------
 
-_KIND = {str: "name", int: "whole number", float: "number", tuple[int, ...]: "list of widths"}
+_KIND = {
+    str: "name",
+    int: "whole number",
+    float: "number",
+    tuple[int, ...]: "list of widths",
+    tuple[str, ...]: "list of names",
+}
 
 
 def _format(value: object) -> str:
@@ -186,6 +206,8 @@ def _parse(kind: object, text: str) -> object:
         return value
     if kind == tuple[int, ...]:
         return tuple(int(part) for part in text.replace(" ", "").split(","))
+    if kind == tuple[str, ...]:
+        return tuple(part for part in text.replace(" ", "").split(",") if part)
     raise TypeError(f"No URL parser for {kind!r}")  # a new field type needs a parser here
 
 
@@ -235,6 +257,7 @@ def _check_hidden(value: object) -> str | None:
 
 
 _CHECKS: dict[str, Callable[[object], str | None]] = {
+    "variants": check_variants,
     "dataset": _choice("dataset", "bnviz.data", "DATASETS"),
     "hidden": _check_hidden,
     "activation": _choice("activation", "bnviz.train.activations", "ACTIVATIONS"),
@@ -246,31 +269,10 @@ _CHECKS: dict[str, Callable[[object], str | None]] = {
     "seed": _number("The seed", 0, 2**31 - 1, integer=True),
     "bn_momentum": _number("The BN momentum", 0.0, 1.0, lo_open=True),
     "bn_eps": _number("The BN eps", 0.0, 1.0, lo_open=True),
+    "groups": _number("The number of groups (group norm)", 1, MAX_WIDTH, integer=True),
     "record_every": _number("record_every", 1, 10_000, integer=True),
     "eval_every": _number("eval_every", 1, 100_000, integer=True),
 }
-
-
-def parameters(hidden: tuple[int, ...]) -> int:
-    """Weights and biases of a network with these hidden widths, on the largest registered input."""
-    dims = [MAX_INPUT_DIM, *hidden, MAX_CLASSES]
-    return sum(d_in * d_out + d_out for d_in, d_out in zip(dims[:-1], dims[1:], strict=False))
-
-
-def check_size(hidden: tuple[int, ...], batch_size: int) -> str | None:
-    """Why a run of this size does not fit the server's budget (a sentence), or None if it does."""
-    n = parameters(hidden)
-    if n > MAX_PARAMETERS:
-        return (
-            f"This network has {n:,} parameters; the server allows {MAX_PARAMETERS:,} per network "
-            "so that a class can train at once: use fewer or narrower layers."
-        )
-    if n * batch_size > MAX_WORK:
-        return (
-            f"{n:,} parameters × batch {batch_size:,} is {n * batch_size:,} per step; the server "
-            f"allows {MAX_WORK:,}: use a smaller batch or network."
-        )
-    return None
 
 
 def check_field(name: str, value: object) -> str | None:

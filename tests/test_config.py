@@ -6,15 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bnviz.config import (
-    LR_RANGE,
-    MAX_PARAMETERS,
-    MAX_WORK,
-    RunConfig,
-    check_lr,
-    check_size,
-    parameters,
-)
+from bnviz.budget import MAX_PARAMETERS, MAX_WORK, check_size, parameters
+from bnviz.config import LR_RANGE, RunConfig, check_lr
 from bnviz.data import DATASETS
 from bnviz.train.activations import ACTIVATIONS
 from bnviz.train.inits import INITS

@@ -27,7 +27,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
-from bnviz.train.model import Noise, Twin, draw_noise
+from bnviz.train.model import Twin
+from bnviz.train.noise import Noise, draw_noise
 
 Params = dict[str, torch.Tensor]  # a point θ of the parameter space, in the twin's naming
 
