@@ -32,13 +32,15 @@ NORMS = ("bn", "ln", "gn")  # the kinds of bnviz.train.norms; None: no normaliza
 @dataclass(frozen=True)
 class Variant:
     """A registry entry: ``label`` for legends and captions, ``color`` for every chart, ``formula``
-    (LaTeX, for ``st.latex``) of one hidden layer; ``norm`` the normalization's kind (None: plain),
-    ``after`` whether it acts on the activation's output instead of its input."""
+    (LaTeX, for ``st.latex``) of one hidden layer with input ``x``, ``where`` (plain text) what its
+    symbols are; ``norm`` the normalization's kind (None: plain), ``after`` whether it acts on the
+    activation's output instead of its input."""
 
     name: str
     label: str
     color: str
     formula: str
+    where: str
     norm: str | None = None
     after: bool = False
     noisy: bool = False  # noise after BN while training (never at inference)
@@ -61,20 +63,21 @@ class Variant:
 VARIANTS: dict[str, Variant] = {
     # Okabe-Ito colours (orange, blue, green, reddish purple, vermillion, sky blue): distinguishable
     # with every common colour-vision deficiency; the palette's yellow is too pale on white.
-    "plain": Variant("plain", "without BN", "#E69F00", r"h = f(W x + b)"),
+    "plain": Variant("plain", "without BN", "#E69F00", r"h = f(Wx + b)", "No normalization."),
     "bn": Variant(
         "bn",
         "with BN",
         "#0072B2",
-        r"h = f\Big(\gamma \odot \frac{u - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}} + \beta\Big),"
-        r"\; u = W x;\; \mu_B, \sigma_B^2 \text{ per unit, over the batch}",
+        r"h = f\Big(\gamma\,\frac{Wx - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}} + \beta\Big)",
+        "μ_B, σ²_B: each unit's mean and variance over the minibatch; running averages at test time.",
         norm="bn",
     ),
     "noisy_bn": Variant(
         "noisy_bn",
         "noisy BN",
         "#009E73",
-        r"h = f\big(s \odot \mathrm{BN}(W x) + m\big),\; s, m \text{ random per unit, new every step}",
+        r"h = f\big(s \odot \mathrm{BN}(Wx) + m\big)",
+        "s, m: a random scale and shift per unit, drawn anew every training step; none at test time.",
         norm="bn",
         noisy=True,
     ),
@@ -82,23 +85,26 @@ VARIANTS: dict[str, Variant] = {
         "ln",
         "layer norm",
         "#CC79A7",
-        r"h = f\Big(\gamma \odot \frac{u - \mu_i}{\sqrt{\sigma_i^2 + \epsilon}} + \beta\Big),"
-        r"\; u = W x;\; \mu_i, \sigma_i^2 \text{ per example, over the layer's units}",
+        r"h = f\Big(\gamma\,\frac{Wx - \mu_i}{\sqrt{\sigma_i^2 + \epsilon}} + \beta\Big)",
+        "μ_i, σ²_i: each example's mean and variance over the layer's units; the same at test time.",
         norm="ln",
     ),
     "gn": Variant(
         "gn",
         "group norm",
         "#D55E00",
-        r"h = f\Big(\gamma \odot \frac{u - \mu_{i,g}}{\sqrt{\sigma_{i,g}^2 + \epsilon}} + \beta\Big),"
-        r"\; u = W x;\; \mu_{i,g}, \sigma_{i,g}^2 \text{ per example, over each group of units}",
+        r"h = f\Big(\gamma\,\frac{Wx - \mu_{i,g}}{\sqrt{\sigma_{i,g}^2 + \epsilon}} + \beta\Big)",
+        "μ_{i,g}, σ²_{i,g}: each example's mean and variance over each group g of the layer's "
+        "units; the same at test time.",
         norm="gn",
     ),
     "bn_after": Variant(
         "bn_after",
         "BN after the nonlinearity",
         "#56B4E9",
-        r"h = \mathrm{BN}\big(f(W x + b)\big)",
+        r"h = \mathrm{BN}\big(f(Wx + b)\big)",
+        "The nonlinearity's input Wx + b is not normalized; BN acts on its output, which the next "
+        "layer sees.",
         norm="bn",
         after=True,
     ),
