@@ -21,9 +21,15 @@ from tests.e2e import harness  # noqa: E402
 
 
 def _play_live_lab(page) -> None:
-    """Press play and let both twins train for a while, so the charts have history."""
+    """Press play, let the variants train for a while, so the charts have history, and show them
+    side by side."""
     page.locator(".st-key-lab_play [data-testid^=stBaseButton]").first.click()
     time.sleep(20)
+    page.get_by_text("Side by side").click()
+    heatmaps = page.locator("[class*='st-key-lab_heat_'] .js-plotly-plot")
+    deadline = time.monotonic() + 30
+    while heatmaps.count() < 4 and time.monotonic() < deadline:  # one per variant
+        time.sleep(0.5)
 
 
 MAX_HEIGHT = 3400  # px: a whole page, short of a scroll of thumbnails
@@ -31,7 +37,7 @@ MAX_HEIGHT = 3400  # px: a whole page, short of a scroll of thumbnails
 # url path -> (file name in docs/, preparation before the screenshot)
 PAGES = {
     "": ("home.png", None),
-    "live-lab": ("live_lab.png", _play_live_lab),
+    "live-lab?variants=plain,bn,ln,gn": ("live_lab.png", _play_live_lab),
     "bn-arithmetic": ("bn_arithmetic.png", None),
     "paper-figure1": ("paper_figure1.png", None),
     "does-bn-reduce-ics": ("does_bn_reduce_ics.png", None),
@@ -45,7 +51,7 @@ def shoot(base_url: str, only: str | None) -> list[Path]:
             viewport={"width": 1440, "height": 900}, device_scale_factor=1
         )
         for url_path, (name, prepare) in PAGES.items():
-            if only is not None and url_path != only:
+            if only is not None and url_path.split("?")[0] != only:
                 continue
             page = context.new_page()
             page.goto(f"{base_url}/{url_path}")

@@ -35,7 +35,7 @@ PERCENTILE_NOTES = {
     "gn": "Group norm normalizes each example across each of {groups} groups of units (then γ and "
     "β per unit), not each unit across examples: one unit's values can still move.",
     "bn_after": "With BN after the nonlinearity, its input Wx + b is not normalized: BN steadies "
-    "the output the next layer sees, and this input can drift as in the plain network.",
+    "the output the next layer sees, and this input is free to drift.",
 }
 REFRESH_S = 0.5  # 2 Hz: smooth on a projector, cheap for the server
 PRESENTER_HEIGHT = 420  # px per chart: both charts fit a projected 1920×1080 screen

@@ -32,8 +32,8 @@ NORMS = ("bn", "ln", "gn")  # the kinds of bnviz.train.norms; None: no normaliza
 @dataclass(frozen=True)
 class Variant:
     """A registry entry: ``label`` for legends and captions, ``color`` for every chart, ``formula``
-    (LaTeX, for ``st.latex``) of one hidden layer with input ``x``, ``where`` (plain text) what its
-    symbols are; ``norm`` the normalization's kind (None: plain), ``after`` whether it acts on the
+    (LaTeX, for ``st.latex``) of one hidden layer with input ``x``, ``where`` what its symbols are
+    (Markdown with inline LaTeX, for a caption); ``norm`` the normalization's kind (None: plain), ``after`` whether it acts on the
     activation's output instead of its input."""
 
     name: str
@@ -69,7 +69,8 @@ VARIANTS: dict[str, Variant] = {
         "with BN",
         "#0072B2",
         r"h = f\Big(\gamma\,\frac{Wx - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}} + \beta\Big)",
-        "μ_B, σ²_B: each unit's mean and variance over the minibatch; running averages at test time.",
+        r"$\mu_B, \sigma_B^2$: each unit's mean and variance over the minibatch; running averages at "
+        "test time.",
         norm="bn",
     ),
     "noisy_bn": Variant(
@@ -77,7 +78,7 @@ VARIANTS: dict[str, Variant] = {
         "noisy BN",
         "#009E73",
         r"h = f\big(s \odot \mathrm{BN}(Wx) + m\big)",
-        "s, m: a random scale and shift per unit, drawn anew every training step; none at test time.",
+        r"$s, m$: a random scale and shift per unit, drawn anew every training step; none at test time.",
         norm="bn",
         noisy=True,
     ),
@@ -86,7 +87,8 @@ VARIANTS: dict[str, Variant] = {
         "layer norm",
         "#CC79A7",
         r"h = f\Big(\gamma\,\frac{Wx - \mu_i}{\sqrt{\sigma_i^2 + \epsilon}} + \beta\Big)",
-        "μ_i, σ²_i: each example's mean and variance over the layer's units; the same at test time.",
+        r"$\mu_i, \sigma_i^2$: each example's mean and variance over the layer's units; the same at "
+        "test time.",
         norm="ln",
     ),
     "gn": Variant(
@@ -94,7 +96,8 @@ VARIANTS: dict[str, Variant] = {
         "group norm",
         "#D55E00",
         r"h = f\Big(\gamma\,\frac{Wx - \mu_{i,g}}{\sqrt{\sigma_{i,g}^2 + \epsilon}} + \beta\Big)",
-        "μ_{i,g}, σ²_{i,g}: each example's mean and variance over each group g of the layer's "
+        r"$\mu_{i,g}, \sigma_{i,g}^2$: each example's mean and variance over each group $g$ of the "
+        "layer's "
         "units; the same at test time.",
         norm="gn",
     ),
@@ -103,7 +106,7 @@ VARIANTS: dict[str, Variant] = {
         "BN after the nonlinearity",
         "#56B4E9",
         r"h = \mathrm{BN}\big(f(Wx + b)\big)",
-        "The nonlinearity's input Wx + b is not normalized; BN acts on its output, which the next "
+        "The nonlinearity's input $Wx + b$ is not normalized; BN acts on its output, which the next "
         "layer sees.",
         norm="bn",
         after=True,
