@@ -20,11 +20,15 @@ from bnviz import chromium  # noqa: E402
 from tests.e2e import harness  # noqa: E402
 
 
-def _play_live_lab(page) -> None:
-    """Press play, let the variants train for a while, so the charts have history, and show them
-    side by side."""
+def _play(page) -> None:
+    """Press play and let the variants train for a while, so the charts have history."""
     page.locator(".st-key-lab_play [data-testid^=stBaseButton]").first.click()
     time.sleep(20)
+
+
+def _play_live_lab(page) -> None:
+    """As :func:`_play`, then show the variants side by side."""
+    _play(page)
     page.get_by_text("Side by side").click()
     heatmaps = page.locator("[class*='st-key-lab_heat_'] .js-plotly-plot")
     deadline = time.monotonic() + 30
@@ -38,6 +42,7 @@ MAX_HEIGHT = 3400  # px: a whole page, short of a scroll of thumbnails
 PAGES = {
     "": ("home.png", None),
     "live-lab?variants=plain,bn,ln,gn": ("live_lab.png", _play_live_lab),
+    "live-lab?present=1": ("presenter_mode.png", _play),
     "bn-arithmetic": ("bn_arithmetic.png", None),
     "paper-figure1": ("paper_figure1.png", None),
     "does-bn-reduce-ics": ("does_bn_reduce_ics.png", None),
