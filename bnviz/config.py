@@ -20,20 +20,15 @@ import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from bnviz.budget import check_size
 from bnviz.field_checks import ECHO_CHARS, choice, clip, number, widths  # noqa: F401 (re-export)
 from bnviz.i18n import N_, Message
+from bnviz.train.variants import check_groups, check_variants
 
 LR_RANGE = (1e-6, 1e3)  # wide on purpose: a huge LR is how the lab shows divergence
 MAX_DEPTH = 8
 MAX_WIDTH = 1024
 MAX_BATCH = 1000  # the toy sets have 3,000 training points
-# The run-size budget: what one run may cost a server that many students share. A network's size is
-# counted as if its input were MAX_INPUT_DIM wide with MAX_CLASSES outputs (MNIST's, the largest of
-# the registered datasets), so the budget never depends on loading data. The paper's net is ~99,600
-# parameters and ~6 million parameter-examples per step: well inside both limits.
-MAX_INPUT_DIM, MAX_CLASSES = 784, 10
-MAX_PARAMETERS = 2_000_000  # per network: W, grad and Adam's two moments, x 2 twins, ~64 MB
-MAX_WORK = 100_000_000  # parameters x batch size: the multiply-adds of one forward pass
 # What a shared link may not set: how often a run measures itself is the server's business (one
 # record per step would make every step evaluate 2,000 test examples).
 NOT_FROM_LINKS = frozenset({"record_every", "eval_every"})
@@ -53,6 +48,7 @@ class RunConfig:
     BN helps here depends on this choice, and the Figure 1 page says so.
     """
 
+    variants: tuple[str, ...] = ("plain", "bn")  # what trains side by side (bnviz.train.variants)
     dataset: str = "mnist"  # the paper's benchmark; the 2-D toy sets train in milliseconds
     hidden: tuple[int, ...] = (100, 100, 100)  # the paper: 3 fully connected layers x 100 units
     activation: str = "sigmoid"  # the paper: sigmoid, whose saturation BN is meant to avoid
@@ -63,20 +59,24 @@ class RunConfig:
     batch_size: int = 60  # the paper
     seed: int = 0  # initial weights and minibatch order
     bn_momentum: float = 0.1  # torch's convention: running = (1 - m) * running + m * batch
-    bn_eps: float = 1e-5  # torch's default
+    bn_eps: float = 1e-5  # torch's default; every normalization's eps
+    groups: int = 4  # GroupNorm's groups (variant "gn"): 25 units each in a 100-unit layer
     # A record (probe forward + stats, ~3-7 ms) every 100 steps and an evaluation (~8-16 ms) every
     # 500 cost ~5% of training; the Runner adds records by time so the live page still gets >= 4/s.
     record_every: int = 100  # steps between records on the probe batch
     eval_every: int = 500  # steps between test-accuracy evaluations (2,000 held-out examples)
 
     def __post_init__(self) -> None:
-        if isinstance(self.hidden, list):  # accept a list, store the hashable tuple
-            object.__setattr__(self, "hidden", tuple(self.hidden))
+        for name in ("hidden", "variants"):  # accept a list, store the hashable tuple
+            if isinstance(getattr(self, name), list):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
         errors = [check_field(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)]
         errors = [msg for msg in errors if msg]
         if errors:
             raise ValueError(" ".join(errors))
-        if msg := check_size(self.hidden, self.batch_size):
+        if msg := check_size(self.hidden, self.batch_size, len(self.variants)):
+            raise ValueError(msg)
+        if msg := check_groups(self.hidden, self.groups, self.variants):
             raise ValueError(msg)
 
     # -- URL round trip --
@@ -149,13 +149,28 @@ class RunConfig:
                 )
                 continue
             values[key] = value
-        hidden = values.get("hidden", default.hidden)
-        if msg := check_size(hidden, values.get("batch_size", default.batch_size)):
+
+        def get(key: str):
+            return values.get(key, getattr(default, key))
+
+        # Each fallback keeps what it can; the defaults pass every check, with up to 4 variants.
+        if msg := check_groups(get("hidden"), get("groups"), get("variants")):
+            dropped = ["number of groups"] if values.pop("groups", None) else []
+            if check_groups(get("hidden"), get("groups"), get("variants")):
+                values.pop("hidden", None)  # the default widths (100) split into 4 groups
+                dropped.append("network")
+            warnings.append(f"{msg} Using the default {' and '.join(dropped)}.")
+        if msg := check_size(get("hidden"), get("batch_size"), len(get("variants"))):
             values.pop("hidden", None)
             values.pop("batch_size", None)
             warnings.append(
                 Message(N_("{reason} Using the default network and batch size."), {"reason": msg})
             )
+            if msg := check_groups(get("hidden"), get("groups"), get("variants")):
+                values.pop("groups", None)
+                warnings.append(
+                    Message(N_("{reason} Using the default number of groups."), {"reason": msg})
+                )
         return dataclasses.replace(default, **values), warnings
 
     # -- for people --
@@ -182,6 +197,7 @@ _KIND = {
     int: N_("whole number"),
     float: N_("number"),
     tuple[int, ...]: N_("list of widths"),
+    tuple[str, ...]: N_("list of names"),
 }
 
 
@@ -207,12 +223,15 @@ def _parse(kind: object, text: str) -> object:
         return value
     if kind == tuple[int, ...]:
         return tuple(int(part) for part in text.replace(" ", "").split(","))
+    if kind == tuple[str, ...]:
+        return tuple(part for part in text.replace(" ", "").split(",") if part)
     raise TypeError(f"No URL parser for {kind!r}")  # a new field type needs a parser here
 
 
 # --- per-field checks: None if fine, else a sentence a student can act on --------------------------
 
 _CHECKS: dict[str, Callable[[object], str | None]] = {
+    "variants": check_variants,
     "dataset": choice(N_("dataset"), "bnviz.data", "DATASETS"),
     "hidden": widths(MAX_DEPTH, MAX_WIDTH),
     "activation": choice(N_("activation"), "bnviz.train.activations", "ACTIVATIONS"),
@@ -224,37 +243,10 @@ _CHECKS: dict[str, Callable[[object], str | None]] = {
     "seed": number(N_("The seed"), 0, 2**31 - 1, integer=True),
     "bn_momentum": number(N_("The BN momentum"), 0.0, 1.0, lo_open=True),
     "bn_eps": number(N_("The BN eps"), 0.0, 1.0, lo_open=True),
+    "groups": number(N_("The number of groups (group norm)"), 1, MAX_WIDTH, integer=True),
     "record_every": number("record_every", 1, 10_000, integer=True),
     "eval_every": number("eval_every", 1, 100_000, integer=True),
 }
-
-
-def parameters(hidden: tuple[int, ...]) -> int:
-    """Weights and biases of a network with these hidden widths, on the largest registered input."""
-    dims = [MAX_INPUT_DIM, *hidden, MAX_CLASSES]
-    return sum(d_in * d_out + d_out for d_in, d_out in zip(dims[:-1], dims[1:], strict=False))
-
-
-def check_size(hidden: tuple[int, ...], batch_size: int) -> str | None:
-    """Why a run of this size does not fit the server's budget (a sentence), or None if it does."""
-    n = parameters(hidden)
-    if n > MAX_PARAMETERS:
-        return Message(
-            N_(
-                "This network has {n:,} parameters; the server allows {max:,} per network so that "
-                "a class can train at once: use fewer or narrower layers."
-            ),
-            {"n": n, "max": MAX_PARAMETERS},
-        )
-    if n * batch_size > MAX_WORK:
-        return Message(
-            N_(
-                "{n:,} parameters × batch {batch:,} is {work:,} per step; the server allows "
-                "{max:,}: use a smaller batch or network."
-            ),
-            {"n": n, "batch": batch_size, "work": n * batch_size, "max": MAX_WORK},
-        )
-    return None
 
 
 def check_field(name: str, value: object) -> str | None:

@@ -20,8 +20,8 @@ from bnviz import chromium  # noqa: E402
 from tests.e2e import harness  # noqa: E402
 
 
-def _play_live_lab(page) -> None:
-    """Press play and let both twins train for a while, so the charts have history."""
+def _play(page) -> None:
+    """Press play and let the variants train for a while, so the charts have history."""
     page.locator(".st-key-lab_play [data-testid^=stBaseButton]").first.click()
     time.sleep(20)
 
@@ -32,12 +32,23 @@ def _wait_for_which_axis(page) -> None:
     page.get_by_test_id("stDataFrame").last.wait_for()
 
 
+def _play_live_lab(page) -> None:
+    """As :func:`_play`, then show the variants side by side."""
+    _play(page)
+    page.get_by_text("Side by side").click()
+    heatmaps = page.locator("[class*='st-key-lab_heat_'] .js-plotly-plot")
+    deadline = time.monotonic() + 30
+    while heatmaps.count() < 4 and time.monotonic() < deadline:  # one per variant
+        time.sleep(0.5)
+
+
 MAX_HEIGHT = 3400  # px: a whole page, short of a scroll of thumbnails
 
 # (url path, language) -> (file name in docs/, preparation before the screenshot)
 PAGES = {
     ("", "en"): ("home.png", None),
-    ("live-lab", "en"): ("live_lab.png", _play_live_lab),
+    ("live-lab?variants=plain,bn,ln,gn", "en"): ("live_lab.png", _play_live_lab),
+    ("live-lab?present=1", "en"): ("presenter_mode.png", _play),
     ("bn-arithmetic", "en"): ("bn_arithmetic.png", None),
     ("which-axis", "en"): ("which_axis.png", _wait_for_which_axis),
     ("paper-figure1", "en"): ("paper_figure1.png", None),
@@ -55,10 +66,13 @@ def shoot(base_url: str, only: str | None, lang: str | None = None) -> list[Path
             viewport={"width": 1440, "height": 900}, device_scale_factor=1
         )
         for (url_path, page_lang), (name, prepare) in PAGES.items():
-            if (only is not None and url_path != only) or (lang and page_lang != lang):
+            if (only is not None and url_path.split("?")[0] != only) or (
+                lang and page_lang != lang
+            ):
                 continue
             page = context.new_page()
-            page.goto(f"{base_url}/{url_path}?lang={page_lang}")
+            joiner = "&" if "?" in url_path else "?"
+            page.goto(f"{base_url}/{url_path}{joiner}lang={page_lang}")
             harness.wait_for_app(page, timeout=60_000)
             if prepare:
                 prepare(page)

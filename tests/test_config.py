@@ -6,19 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bnviz.config import (
-    LR_RANGE,
-    MAX_PARAMETERS,
-    MAX_WORK,
-    RunConfig,
-    check_lr,
-    check_size,
-    parameters,
-)
+from bnviz.budget import MAX_PARAMETERS, MAX_WORK, check_size, parameters
+from bnviz.config import LR_RANGE, RunConfig, check_lr
 from bnviz.data import DATASETS
 from bnviz.train.activations import ACTIVATIONS
 from bnviz.train.inits import INITS
 from bnviz.train.optim import OPTIMIZERS
+from bnviz.train.variants import LAB_VARIANTS
 
 
 def test_default_is_the_papers_setup():
@@ -133,10 +127,13 @@ def test_lists_take_the_last_value_and_ignored_keys_are_silent():
 
 _size = st.tuples(
     st.lists(st.integers(1, 1024), min_size=1, max_size=8).map(tuple), st.integers(2, 1000)
-).filter(lambda size: check_size(*size) is None)  # within the server's run-size budget
+).filter(lambda size: check_size(*size, 4) is None)  # within the budget, with 4 variants
 _valid = _size.flatmap(
     lambda size: st.builds(
         RunConfig,
+        variants=st.lists(st.sampled_from(LAB_VARIANTS), min_size=2, max_size=4, unique=True).map(
+            tuple
+        ),
         dataset=st.sampled_from(list(DATASETS)),
         hidden=st.just(size[0]),
         activation=st.sampled_from(sorted(ACTIVATIONS)),
@@ -148,6 +145,7 @@ _valid = _size.flatmap(
         seed=st.integers(0, 2**31 - 1),
         bn_momentum=st.floats(1e-3, 1.0),
         bn_eps=st.floats(1e-8, 1.0),
+        groups=st.sampled_from([1, *(g for g in (2, 3, 4) if all(w % g == 0 for w in size[0]))]),
         record_every=st.integers(1, 10_000),
         eval_every=st.integers(1, 100_000),
     )
@@ -217,3 +215,72 @@ def test_an_oversized_link_falls_back_to_the_default_network_with_a_warning():
     assert cfg.hidden == RunConfig().hidden and cfg.batch_size == RunConfig().batch_size
     assert cfg.optimizer == "adam"  # what fits is kept
     assert len(warnings) == 1 and "Using the default network" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("variants", "words"),
+    [
+        (("plain", "batchnorm"), "Unknown variant 'batchnorm'; choose 2 to 4 of: plain, bn, ln"),
+        (("plain", "noisy_bn"), "Unknown variant 'noisy_bn'"),  # the ICS page's, not the lab's
+        (("plain", "bn", "plain"), "'plain' is listed twice"),
+        (("ln",), "between 2 and 4 variants"),
+        (("plain", "bn", "ln", "gn", "bn_after"), "between 2 and 4 variants to compare, got 5"),
+        ((), "between 2 and 4"),
+        (("plain", 3), "list of names"),
+    ],
+)
+def test_variants_are_validated_with_a_reason(variants, words):
+    with pytest.raises(ValueError, match=words):
+        RunConfig(variants=variants)
+
+
+def test_variants_travel_in_the_url_and_bad_ones_fall_back_with_a_warning():
+    cfg = RunConfig(variants=["plain", "bn", "ln"])
+    assert cfg.variants == ("plain", "bn", "ln")  # a list is stored as a tuple
+    assert cfg.to_query_params(only_changed=True) == {"variants": "plain,bn,ln"}
+    assert RunConfig.from_query_params({"variants": "plain, bn,ln"}) == (cfg, [])
+    assert RunConfig().variants == ("plain", "bn")
+    for bad, words in [
+        ("plain,plain", "listed twice"),
+        ("bn", "between 2 and 4"),
+        ("plain,bn,ln,gn,bn_after", "got 5"),
+        ("plain,<b>x</b>", "Unknown variant '<b>x</b>'"),
+    ]:
+        fallback, warnings = RunConfig.from_query_params({"variants": bad, "lr": "0.1"})
+        assert fallback == RunConfig(lr=0.1)  # the rest of the link is kept
+        assert (
+            len(warnings) == 1
+            and words in warnings[0]
+            and "Using the default plain,bn" in warnings[0]
+        )
+
+
+def test_groups_must_divide_every_width_when_group_norm_runs():
+    assert RunConfig(variants=("plain", "gn"), hidden=(12, 6), groups=3).groups == 3
+    assert RunConfig(hidden=(30,), groups=4).groups == 4  # no gn: nothing to split
+    with pytest.raises(ValueError, match="4 does not divide 30, 50 units"):
+        RunConfig(variants=("gn", "ln"), hidden=(30, 100, 50), groups=4)
+    with pytest.raises(ValueError, match="groups"):
+        RunConfig(groups=0)
+    cfg, (warning,) = RunConfig.from_query_params({"variants": "plain,gn", "groups": "3"})
+    assert cfg.groups == 4 and cfg.variants == ("plain", "gn")
+    assert "3 does not divide 100 units" in warning and "default number of groups" in warning
+    cfg, (warning,) = RunConfig.from_query_params({"variants": "plain,gn", "hidden": "30"})
+    assert cfg.hidden == (100, 100, 100) and "default network" in warning
+
+
+def test_the_budget_counts_the_variants():
+    hidden, batch = (1000, 1000), 50  # 1,796,010 parameters: fits as 2 networks, not as 4
+    assert check_size(hidden, batch, 2) is None and RunConfig(hidden=hidden, batch_size=batch)
+    message = check_size(hidden, batch, 4)
+    assert "7,184,040 for 4 variants" in message and "fewer variants" in message
+    with pytest.raises(ValueError, match="4 variants"):
+        RunConfig(hidden=hidden, batch_size=batch, variants=("plain", "bn", "ln", "gn"))
+    work = check_size((100, 100, 100), 1000, 4)  # the paper's net: batch 1000 x 2 fits, x 4 not
+    assert check_size((100, 100, 100), 1000, 2) is None and "× 4 variants" in work
+    cfg, warnings = RunConfig.from_query_params(
+        {"variants": "plain,bn,ln,gn", "batch_size": "1000", "hidden": "30"}
+    )  # groups first (30 units), then the size: each fallback keeps the config valid
+    assert (cfg.hidden, cfg.batch_size) == ((100, 100, 100), 60)
+    assert cfg.variants == ("plain", "bn", "ln", "gn")
+    assert len(warnings) == 2

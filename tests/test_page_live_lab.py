@@ -13,7 +13,8 @@ WIDGET_KEYS = [
     "lab_reset",
     "lab_speed",
     "lab_lr",
-    "lab_bn",
+    "lab_shown",
+    "cfg_variants",
     "lab_view",
     "lab_layer",
     "lab_pooled",
@@ -60,6 +61,7 @@ def test_page_renders_with_stable_widget_keys():
             "number_input",
             "radio",
             "button_group",
+            "multiselect",
         )
         for w in getattr(at, kind, [])
     }
@@ -258,15 +260,17 @@ def test_a_network_too_big_for_the_server_keeps_the_current_run():
     assert at.session_state["lab_cfg"].hidden == (100,) * 8  # the last valid network runs on
 
 
-PRESENTER_CONTROLS = {"lab_play", "lab_lr", "lab_bn", "lab_present"}
+PRESENTER_CONTROLS = {"lab_play", "lab_lr", "lab_shown", "lab_present"}
 
 
 def widget_keys(at: AppTest) -> set[str]:
     kinds = ("button", "select_slider", "toggle", "selectbox", "slider", "number_input", "radio")
-    return {w.key for kind in (*kinds, "button_group") for w in getattr(at, kind, [])}
+    return {
+        w.key for kind in (*kinds, "button_group", "multiselect") for w in getattr(at, kind, [])
+    }
 
 
-def test_present_in_the_url_keeps_only_play_lr_and_bn():
+def test_present_in_the_url_keeps_only_play_lr_and_show():
     at = run({"dataset": "moons", "hidden": "8,8", "present": "1"})
     assert not at.exception and not at.warning
     assert widget_keys(at) == PRESENTER_CONTROLS  # no lab_step, cfg_depth, lab_speed...
@@ -309,3 +313,48 @@ def test_presenter_mode_on_and_off_keeps_the_run_and_the_settings():
     assert at.radio(key="lab_pooled").value == "all units of the layer"  # nothing lost
     assert at.select_slider(key="lab_speed").value == "5/s"
     assert at.slider(key="cfg_depth").value == 2
+
+
+def test_three_variants_from_the_url_train_side_by_side_with_their_formulas():
+    from bnviz.train.variants import VARIANTS
+    from ui.session_runs import registry
+
+    at = run({"dataset": "moons", "hidden": "8,8", "variants": "plain,ln,bn_after"})
+    assert not at.exception and not at.warning
+    assert at.multiselect(key="cfg_variants").value == ["plain", "ln", "bn_after"]
+    show = at.button_group(key="lab_shown")
+    assert show.value == "bn_after"  # no bn in this run: the last variant is shown first
+    latex = [e.value.strip("$\n") for e in at.latex]
+    assert latex == [VARIANTS[n].formula for n in ("plain", "ln", "bn_after")]
+    at.button(key="lab_step").click().run()
+    assert not at.exception
+    (entry,) = [registry().get(sid) for sid in list(registry()._sessions)]
+    snap = entry.runner.snapshot()
+    assert list(snap.twins) == ["plain", "ln", "bn_after"] and snap.step == 10
+    at.button_group(key="lab_view").set_value("Side by side").run()
+    at.toggle(key="lab_inference").set_value(True).run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "Layer norm normalizes each example" in captions
+    assert "BN after the nonlinearity" in captions and "Without normalization" in captions
+    assert "No dashed lines for without BN, layer norm" in captions  # bn_after has running stats
+    assert "layer norm: median" in captions and "This run, step 0 → 10" in captions
+
+
+def test_choosing_variants_in_the_sidebar_starts_a_new_run_and_bad_choices_keep_the_old():
+    at = run({"dataset": "moons", "hidden": "8,8"})
+    at.multiselect(key="cfg_variants").select("gn").run()
+    assert not at.exception
+    assert at.session_state["lab_cfg"].variants == ("plain", "bn", "gn")  # fresh run: at once
+    assert at.number_input(key="cfg_groups").value == 4
+    at.number_input(key="cfg_groups").set_value(3).run()  # 3 does not divide 8 units
+    assert any("3 does not divide 8 units" in shown(e.value) for e in at.sidebar.error)
+    assert at.session_state["lab_cfg"].groups == 4
+    at.number_input(key="cfg_groups").set_value(2).run()
+    assert at.session_state["lab_cfg"].groups == 2 and not at.sidebar.error
+    for name in ("plain", "bn"):
+        at.multiselect(key="cfg_variants").unselect(name).run()
+    assert any("between 2 and 4 variants" in shown(e.value) for e in at.sidebar.error)
+    assert at.session_state["lab_cfg"].variants == ("bn", "gn")  # the last valid choice runs on
+    assert not at.exception
+    assert at.query_params["variants"] == "bn,gn"

@@ -24,12 +24,14 @@ class Key:
     """Widget keys: public, since links, tests and screenshots find the widgets by them."""
 
     PLAY, STEP, RESET, SPEED, LR = "lab_play", "lab_step", "lab_reset", "lab_speed", "lab_lr"
-    BN, VIEW, LAYER, POOLED, PRE_BN = "lab_bn", "lab_view", "lab_layer", "lab_pooled", "lab_pre_bn"
+    SHOWN, VIEW, LAYER, POOLED = "lab_shown", "lab_view", "lab_layer", "lab_pooled"
+    PRE_BN = "lab_pre_bn"  # show the norm's input Wu instead of the nonlinearity's
     INFERENCE = "lab_inference"  # also show what the layer sees at test time
     STATUS = "lab_status"  # the status line's container
     DATASET, ACTIVATION, DEPTH, WIDTH = "cfg_dataset", "cfg_activation", "cfg_depth", "cfg_width"
     INIT, OPTIMIZER, BATCH_SIZE, SEED = "cfg_init", "cfg_optimizer", "cfg_batch_size", "cfg_seed"
-    PRESENT = "lab_present"  # presenter mode: big charts, only Play, learning rate and Batch norm
+    VARIANTS, GROUPS = "cfg_variants", "cfg_groups"
+    PRESENT = "lab_present"  # presenter mode: big charts, only Play, learning rate and Show
 
 
 # Session state that is not a widget's: the run's config, the URL's warnings, a one-off notice.
@@ -41,6 +43,9 @@ FULL_SPEED = "max"
 LRS = [round(m * 10.0**e, 6) for e in range(-3, 3) for m in (1, 2, 5)]  # 0.001 ... 500
 SINGLE, SIDE_BY_SIDE = "Single", "Side by side"  # the View control's options
 ONE_UNIT, ALL_UNITS = "one typical unit", "all units of the layer"  # "Percentiles of"
+KEEP = (
+    "page"  # persist_state: a widget hidden by presenter mode keeps its value until it shows again
+)
 PRESENT_PARAM = "present"  # the URL parameter of presenter mode: a link opens the lab in it
 PRESENT_VALUES = {"1": True, "true": True, "0": False, "false": False}
 
@@ -88,6 +93,8 @@ def _widgets_from(cfg: RunConfig) -> None:
     """Set the network widgets' state to ``cfg`` (before they are drawn)."""
     st.session_state.update(
         {
+            Key.VARIANTS: list(cfg.variants),
+            Key.GROUPS: cfg.groups,
             Key.DATASET: cfg.dataset,
             Key.ACTIVATION: cfg.activation,
             Key.DEPTH: len(cfg.hidden),
@@ -174,6 +181,8 @@ def pending_config() -> RunConfig | str:
     try:
         return dataclasses.replace(
             cfg,
+            variants=tuple(s.get(Key.VARIANTS, cfg.variants)),
+            groups=int(s.get(Key.GROUPS, cfg.groups)),
             dataset=s[Key.DATASET],
             activation=s[Key.ACTIVATION],
             hidden=hidden,
@@ -192,6 +201,17 @@ def start_new_run(cfg: RunConfig) -> None:
     st.session_state[CFG] = cfg
     registry().replace_runner(session_id(), Runner(cfg, steps_per_second=_speed()))
     st.query_params.from_dict(cfg.to_query_params(only_changed=True))
+
+
+def default_shown(variants: tuple[str, ...]) -> str:
+    """The variant a single view shows first: bn when it runs (the lab's protagonist), else the last."""
+    return "bn" if "bn" in variants else variants[-1]
+
+
+def shown_variant(variants: tuple[str, ...]) -> str:
+    """The variant the Show control picks, kept among ``variants`` (a new run may drop it)."""
+    chosen = st.session_state.get(Key.SHOWN)
+    return chosen if chosen in variants else default_shown(variants)
 
 
 def keep_current_run() -> None:

@@ -1,4 +1,5 @@
-"""The live lab's charts: the status line and every chart, refreshed in place while the run trains.
+"""The live lab's charts: the status line, every variant's formula and every chart, refreshed in
+place while the run trains.
 
 An ``st.fragment`` polls the session's run twice a second and hands freshly built figures to the
 chart bridge (``Plotly.react`` in place: no flicker, zoom kept). The widgets and what they do are
@@ -14,12 +15,29 @@ from bnviz import style
 from bnviz.style import VARIANT_LABELS
 from bnviz.train import plots
 from bnviz.train.sessions import SessionRun
+from bnviz.train.variants import VARIANTS
 from ui import watch
 from ui.chart_bridge import live_chart
-from ui.live_lab_controls import ALL_UNITS, ONE_UNIT, SIDE_BY_SIDE, Key
+from ui.live_lab_controls import ALL_UNITS, ONE_UNIT, SIDE_BY_SIDE, Key, shown_variant
 from ui.session_runs import registry, session_id
 from ui.text import plain
 
+# What the percentile chart shows for each variant, a sentence each ({groups}: GroupNorm's).
+PERCENTILE_NOTES = {
+    "plain": "Without normalization the distribution moves as the layers below learn: what Ioffe "
+    "& Szegedy called internal covariate shift.",
+    "bn": "With BN each batch is normalized with its own mean and variance, then γ and β: the "
+    "median sits near the learned β and the spread follows the learned γ, so the band can still "
+    "move and widen, slowly.",
+    "noisy_bn": "Noisy BN adds the last step's random scale and shift after BN, so its band jumps "
+    "by design.",
+    "ln": "Layer norm normalizes each example across the layer's units (then γ and β per unit), "
+    "not each unit across examples: one unit's values over the probe examples can still move.",
+    "gn": "Group norm normalizes each example across each of {groups} groups of units (then γ and "
+    "β per unit), not each unit across examples: one unit's values can still move.",
+    "bn_after": "With BN after the nonlinearity, its input Wx + b is not normalized: BN steadies "
+    "the output the next layer sees, and this input is free to drift.",
+}
 REFRESH_S = 0.5  # 2 Hz: smooth on a projector, cheap for the server
 PRESENTER_HEIGHT = 420  # px per chart: both charts fit a projected 1920×1080 screen
 WAITING_REFRESH_S = 1.0  # a run waiting for a free slot polls for it
@@ -57,26 +75,31 @@ def _live_body(presenting: bool, wanted: bool) -> None:
         st.info("This run was stopped after the tab went away. Reload the page to start again.")
         return
     if wanted and not entry.wants_to_train:
-        # The run stopped by itself (every twin diverged, or the worker failed) and gave its slot
-        # back: redraw the whole page, so its button says Play again and the timer stops.
+        # The run stopped by itself (every variant diverged, or the worker failed) and gave its
+        # slot back: redraw the whole page, so its button says Play again and the timer stops.
         st.rerun(scope="app")
     snap = entry.runner.snapshot()
-    main = "bn" if st.session_state.get(Key.BN, True) else "plain"
+    variants = tuple(snap.twins)
+    main = shown_variant(variants)
     side_by_side = st.session_state.get(Key.VIEW) == SIDE_BY_SIDE
-    shown = ["plain", "bn"] if side_by_side and not presenting else [main]
+    shown = list(variants) if side_by_side and not presenting else [main]
     _status(entry, snap, reg, presenting)
     if entry.wants_to_train and not entry.training:
         return  # waiting for a slot: its place in the queue is all it draws
     big = {"look": style.PRESENTER, "height": PRESENTER_HEIGHT} if presenting else {}
 
-    st.subheader("Loss and test accuracy — both twins")
+    st.subheader(
+        "Loss and test accuracy — "
+        + ("both variants" if len(variants) == 2 else f"all {len(variants)} variants")
+    )
+    _formulas(variants, snap.config.groups, presenting)
     live_chart(plots.curves_figure(snap, **big), key="lab_curves")
     if not presenting:
         st.caption(
             "Same initial weights, same mini-batches, same optimizer and learning rate: for this "
-            "seed, init and learning rate, a gap between the curves comes from batch norm. One run "
-            "is one seed; a gap of a point or two can change with another seed. Dotted lines mark "
-            "learning-rate changes."
+            "seed, init and learning rate, a gap between the curves comes from how each variant "
+            "normalizes. One run is one seed; a gap of a point or two can change with another "
+            "seed. Dotted lines mark learning-rate changes."
         )
     layer = int(st.session_state.get(Key.LAYER, len(snap.twins[main].layers))) - 1
     unit = st.session_state.get(Key.POOLED, ONE_UNIT) != ALL_UNITS
@@ -90,25 +113,43 @@ def _live_body(presenting: bool, wanted: bool) -> None:
     if presenting:  # the lecturer says the rest; the hall sees two charts
         return
     st.caption(
-        "The paper's Figure 1(b, c), on fixed test examples as the layer sees them while training "
-        "(with BN: each batch normalized with its own mean and variance, then γ and β). Without BN "
-        "the distribution moves as the layers below learn: what Ioffe & Szegedy called internal "
-        "covariate shift. With BN the median sits near the learned β and the spread follows the "
-        "learned γ, so the band can still move and widen, slowly. "
+        "The paper's Figure 1(b, c), on fixed test examples as the layer sees them while "
+        "training. "
+        + " ".join(PERCENTILE_NOTES[name].format(groups=snap.config.groups) for name in shown)
+        + " "
         + _drift_note(snap, shown, layer, unit)
     )
     if inference:
+        with_stats = [n for n in shown if snap.twins[n].layers[layer].pct_z_eval is not None]
+        without = [VARIANT_LABELS[n] for n in shown if n not in with_stats]
         st.caption(
-            "Dashed: the same inputs in inference mode, normalized with the running averages "
-            "instead of the batch's statistics: what the layer sees at test time. Early on the "
-            "averages still hold their starting values (0 and 1), so the two views differ."
+            (
+                "Dashed: the same inputs in inference mode, with BN's running averages instead "
+                "of the batch's statistics: what the layer sees at test time. Early on the "
+                "averages still hold their starting values (0 and 1), so the two views differ. "
+                if with_stats
+                else ""
+            )
+            + (
+                f"No dashed lines for {', '.join(without)}: without running averages (or, for "
+                "layer and group norm, with each example normalized on its own), inference mode "
+                "computes exactly what training does."
+                if without
+                else ""
+            )
         )
     st.subheader("Distribution of each layer's nonlinearity input over time")
     quantity = "wu" if st.session_state.get(Key.PRE_BN, False) else "z"
     for name in shown:
-        label = VARIANT_LABELS[name]
-        note = " (before BN: Wu)" if quantity == "wu" and name == "bn" else ""
-        st.markdown(f"**{label}{note}**")
+        has_wu = snap.twins[name].layers[0].hist_wu is not None
+        note = (
+            ""
+            if quantity == "z"
+            else " (the normalization's input: Wu)"
+            if has_wu
+            else " (nothing normalizes this input: shown as it is)"
+        )
+        st.markdown(f"**{VARIANT_LABELS[name]}{note}**")
         live_chart(plots.histogram_heatmap_figure(snap, name, quantity), key=f"lab_heat_{name}")
     st.caption(
         "Each column is a histogram on a fixed probe batch; brighter means more (example, unit) "
@@ -117,7 +158,7 @@ def _live_body(presenting: bool, wanted: bool) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Right now")
-        live_chart(plots.current_histogram_figure(snap, ["plain", "bn"]), key="lab_now")
+        live_chart(plots.current_histogram_figure(snap, list(variants)), key="lab_now")
     with right:
         st.subheader("Saturated units")
         live_chart(plots.saturation_figure(snap, shown), key="lab_sat")
@@ -125,6 +166,21 @@ def _live_body(presenting: bool, wanted: bool) -> None:
     with st.expander("How fast each layer's weights move (update : weight ratio)"):
         live_chart(plots.update_ratio_figure(snap, shown), key="lab_update")
         st.caption("‖ΔW‖ / ‖W‖ per optimizer step; around 1e-3 is the usual healthy rate.")
+
+
+def _formulas(variants: tuple[str, ...], groups: int, presenting: bool) -> None:
+    """One hidden layer's formula per variant, in the variant's colour: the charts' key."""
+    for column, name in zip(st.columns(len(variants)), variants, strict=True):
+        v = VARIANTS[name]
+        with column:
+            # Our own registry's label and colour, never user text: safe as HTML.
+            st.markdown(
+                f"<span style='color:{v.color}'>■</span> **{v.label}**", unsafe_allow_html=True
+            )
+            st.latex(v.formula)
+            if not presenting:
+                groups_note = f" Here {groups} groups per layer." if name == "gn" else ""
+                st.caption(v.where + groups_note)
 
 
 def _drift_note(snap, names: list[str], layer: int, unit: bool) -> str:

@@ -35,7 +35,7 @@ from bnviz.ics.smoothness import eta_grid, smoothness
 from bnviz.train.batches import BatchStream
 from bnviz.train.experiment import EVAL_SIZE, Experiment
 from bnviz.train.job import Job
-from bnviz.train.model import NOISE_SCALE, NOISE_SHIFT
+from bnviz.train.noise import NOISE_SCALE, NOISE_SHIFT
 from bnviz.train.seeds import BATCH_STREAM, child_seed
 
 RECORDS = 100  # accuracy and band records per run: smooth curves at any length

@@ -27,7 +27,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
-from bnviz.train.model import Noise, Twin, draw_noise
+from bnviz.train.model import Twin
+from bnviz.train.noise import Noise, draw_noise
 
 Params = dict[str, torch.Tensor]  # a point θ of the parameter space, in the twin's naming
 
@@ -82,7 +83,7 @@ def measured_net(twin: Twin) -> MeasuredNet:
         if isinstance(module, nn.Linear):  # a Linear opens a layer (the last one: the output)
             current = [f"{index}.{name}" for name, _ in module.named_parameters()]
             layers.append(current)
-        elif isinstance(module, nn.BatchNorm1d):  # γ and β belong to the Linear before them
+        elif isinstance(module, nn.BatchNorm1d | nn.LayerNorm | nn.GroupNorm):  # γ, β: the Linear's
             current += [f"{index}.{name}" for name, _ in module.named_parameters()]
     hidden = tuple(tuple(names) for names in layers[:-1])
     theta = {name: p.detach().clone() for name, p in net.named_parameters()}

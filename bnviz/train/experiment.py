@@ -1,4 +1,4 @@
-"""``Experiment``: the variants (default: the twins, plain and bn) trained in lockstep and recorded.
+"""``Experiment``: the variants (default: the config's, ``cfg.variants``) trained in lockstep and recorded.
 
     exp = Experiment(RunConfig(lr=0.5, seed=0))
     exp.step(100)          # 100 steps of every variant, on the same minibatches, same optimizer and LR
@@ -7,14 +7,16 @@
 
 Lockstep: step ``s`` of every variant uses batch ``s`` of one ``BatchStream``; the variants are
 independent otherwise, so ``step(n)`` runs the first variant's ``n`` steps in the calling thread and
-the others' in worker threads (torch releases the GIL inside its kernels, so on 2 cores the twins
-cost about as much wall time as one). Results are bit-identical to running them one after the
-other (``parallel=False``). ``variants`` picks them from ``bnviz.train.variants.VARIANTS``.
+the others' in worker threads (torch releases the GIL inside its kernels, so on 2 cores two variants
+cost about as much wall time as one, four about twice as much). Results are bit-identical to running
+them one after the other (``parallel=False``). ``variants`` picks them from
+``bnviz.train.variants.VARIANTS``; None (the default) takes each config's ``cfg.variants``.
 
 Recording, every ``cfg.record_every`` steps, on up to ``PROBE_SIZE`` fixed test examples, as the
 layers see them during training (BN with the statistics of training-sized batches; see
 ``bnviz.train.forward``): per hidden layer the histogram and 15/50/85th percentiles of the
-nonlinearity input ``z`` (BN variants: also of the pre-BN ``Wu``, and of ``z`` in inference mode),
+nonlinearity input ``z`` (variants normalized before it: also of the norm's input ``Wu``; with
+running averages: also of ``z`` in inference mode),
 for the layer and for one typical unit, the saturated fraction, the gradient norm and the
 update:weight ratio of ``W``; per variant the mean training loss since the last record. Every
 ``cfg.eval_every`` steps, test accuracy (inference mode) on ``eval_size`` other test examples.
@@ -43,7 +45,6 @@ from bnviz.train.probe import accuracy, probe_statistics
 from bnviz.train.run import Run, TwinRun, new_run
 from bnviz.train.snapshot import PERCENTILES, LrEvent, Snapshot, frozen
 from bnviz.train.stats import norm
-from bnviz.train.variants import TWINS
 
 PROBE_SIZE = 256  # fixed test examples behind histograms/percentiles: 25,600 values per layer
 EVAL_SIZE = 2_000  # held-out test examples behind the accuracy: ±0.7% standard error near 90%, ±0.3% near 98%
@@ -72,12 +73,13 @@ class Experiment:
         parallel: bool = True,
         probe_size: int = PROBE_SIZE,
         eval_size: int | None = EVAL_SIZE,
-        variants: tuple[str, ...] = TWINS,
+        variants: tuple[str, ...] | None = None,
     ):
         self.parallel = parallel
-        self.variants = tuple(variants)
+        self._variants = None if variants is None else tuple(variants)
         self._probe_size, self._eval_size = probe_size, eval_size
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_size = 0
         self._run: Run | None = None
         self.reset(cfg or RunConfig())
 
@@ -87,6 +89,11 @@ class Experiment:
     def cfg(self) -> RunConfig:
         """The current run's config (``cfg.lr`` is the LR it started with; see ``lr``)."""
         return self._run.cfg
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        """The variants of the current run, in order."""
+        return tuple(self._run.twins)
 
     @property
     def step_count(self) -> int:
@@ -123,7 +130,7 @@ class Experiment:
         """Start over: fresh twins from ``cfg`` (default: the same config at the current LR)."""
         if cfg is None:
             cfg = self.cfg if self._run is None else dataclasses.replace(self.cfg, lr=self.lr)
-        run = new_run(cfg, self._probe_size, self._eval_size, self.variants)
+        run = new_run(cfg, self._probe_size, self._eval_size, self._variants)
         for twin_run in run.twins.values():  # the starting point of every chart
             self._record(run, twin_run, 0, None, None)
             self._evaluate(run, twin_run, 0)
@@ -204,8 +211,12 @@ class Experiment:
     # -- the work --
 
     def _executor(self) -> ThreadPoolExecutor:
+        workers = max(1, len(self.variants) - 1)
+        if self._pool is not None and self._pool_size != workers:  # a reset changed the variants
+            self._pool.shutdown(wait=False)
+            self._pool = None
         if self._pool is None:
-            workers = max(1, len(self.variants) - 1)
+            self._pool_size = workers
             self._pool = ThreadPoolExecutor(workers, thread_name_prefix="bnviz-twin")
             weakref.finalize(self, self._pool.shutdown, wait=False)
         return self._pool

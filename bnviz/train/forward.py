@@ -7,9 +7,11 @@
 - **Inference mode** (``train_batch=None``): BN uses its running averages (as at test time), each
   example on its own; no noise.
 
-The two differ most at the start (the running averages are still 0 and 1) and for small batches,
-which is why the live lab and Figure 1 record the training-mode view and show the inference view
-as a separate, labelled series. Shapes: ``n`` probe examples, layer widths ``d_out``.
+LayerNorm and GroupNorm normalize each example on its own and keep no running statistics, so for
+them the two modes are the same computation. The two differ most for BN at the start (the running
+averages are still 0 and 1) and for small batches, which is why the live lab and Figure 1 record
+the training-mode view and show the inference view as a separate, labelled series. Shapes: ``n``
+probe examples, layer widths ``d_out``.
 """
 
 from __future__ import annotations
@@ -17,18 +19,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 
-from bnviz.train.model import Layer, Twin
+from bnviz.train.model import Twin
 
 
 @dataclass
 class LayerValues:
     """One hidden layer's values on the probe examples."""
 
-    wu: torch.Tensor | None  # (n, d_out) BN twins: Wu before BN; None for the plain twin
+    wu: (
+        torch.Tensor | None
+    )  # (n, d_out) variants normalized before the activation: Wu, the norm's input
     z: torch.Tensor  # (n, d_out) the nonlinearity's input
     h: torch.Tensor  # (n, d_out) the nonlinearity's output
+    out: torch.Tensor  # (n, d_out) what the next layer sees: h, or its normalization (bn_after)
 
 
 @torch.no_grad()
@@ -43,32 +47,20 @@ def layer_values(
     n = x.shape[0]
     if train_batch is not None and (train_batch < 2 or n % train_batch):
         raise ValueError(f"{n} probe examples do not split into batches of {train_batch} (>= 2).")
-    values, h = [], x
+    values, h, norm = [], x, twin.norm
     for layer in twin.layers:
-        if twin.batch_norm:
+        if twin.norm_before:
             wu = h @ layer.W.t()
-            z = _batch_norm(twin, layer, wu, train_batch)
+            z = norm.probe(layer, wu, train_batch)
+            if train_batch is not None and twin.noise is not None and layer.noise_scale is not None:
+                z = z * layer.noise_scale + layer.noise_shift
         else:
             wu, z = None, torch.addmm(layer.b, h, layer.W.t())
         h = twin.activation.forward(z, torch.empty_like(z))
-        values.append(LayerValues(wu=wu, z=z, h=h))
+        out = norm.probe(layer, h, train_batch) if twin.after else h
+        values.append(LayerValues(wu=wu, z=z, h=h, out=out))
+        h = out
     return values, torch.addmm(twin.b_out, h, twin.W_out.t())
-
-
-def _batch_norm(twin: Twin, layer: Layer, wu: torch.Tensor, train_batch: int | None):
-    if train_batch is None:
-        return F.batch_norm(
-            wu, layer.running_mean, layer.running_var, layer.gamma, layer.beta,
-            training=False, eps=twin.bn_eps,
-        )  # fmt: skip
-    n, d = wu.shape
-    chunks = wu.view(n // train_batch, train_batch, d)  # (batches, B, d_out)
-    mu = chunks.mean(dim=1, keepdim=True)
-    var = chunks.var(dim=1, unbiased=False, keepdim=True)  # biased, as in a training step
-    z = ((chunks - mu) / torch.sqrt(var + twin.bn_eps) * layer.gamma + layer.beta).view(n, d)
-    if twin.noise is not None and layer.noise_scale is not None:
-        z = z * layer.noise_scale + layer.noise_shift
-    return z
 
 
 @torch.no_grad()

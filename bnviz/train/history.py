@@ -96,9 +96,21 @@ class TwinHistory:
     """The bounded history of one twin. Written by that twin's thread, read by ``snapshot()``."""
 
     def __init__(
-        self, name: str, batch_norm: bool, widths: list[int], typical_units: list[int], n_bins: int
+        self,
+        name: str,
+        batch_norm: bool,
+        widths: list[int],
+        typical_units: list[int],
+        n_bins: int,
+        *,
+        wu: bool | None = None,
+        inference: bool | None = None,
     ):
+        """``wu``: the ``*_wu`` series apply (the norm's input), ``inference``: the ``*_eval`` ones
+        (running statistics); both default to ``batch_norm`` (the bn twin has both)."""
         self.name, self.batch_norm = name, batch_norm
+        self.wu = batch_norm if wu is None else wu
+        self.inference = batch_norm if inference is None else inference
         self.widths, self.typical_units = list(widths), list(typical_units)
         n_layers = len(widths)
         f, i = np.float64, np.int64
@@ -143,7 +155,7 @@ class TwinHistory:
             loss_steps, loss = self._loss.read()
             acc_steps, acc = self._acc.read()
             step, diverged_at = self.step, self.diverged_at
-        bn = self.batch_norm
+        wu, ev = self.wu, self.inference
         layers = tuple(
             LayerSnapshot(
                 index=k,
@@ -152,23 +164,23 @@ class TwinHistory:
                 steps=steps,
                 pct_z=pts["pct_z"][:, k],
                 pct_z_unit=pts["pct_z_unit"][:, k],
-                pct_wu=pts["pct_wu"][:, k] if bn else None,
-                pct_wu_unit=pts["pct_wu_unit"][:, k] if bn else None,
-                pct_z_eval=pts["pct_z_eval"][:, k] if bn else None,
-                pct_z_unit_eval=pts["pct_z_unit_eval"][:, k] if bn else None,
+                pct_wu=pts["pct_wu"][:, k] if wu else None,
+                pct_wu_unit=pts["pct_wu_unit"][:, k] if wu else None,
+                pct_z_eval=pts["pct_z_eval"][:, k] if ev else None,
+                pct_z_unit_eval=pts["pct_z_unit_eval"][:, k] if ev else None,
                 saturated=pts["saturated"][:, k],
                 grad_norm=pts["grad_norm"][:, k],
                 update_ratio=pts["update_ratio"][:, k],
                 hist_steps=hist_steps,
                 hist_z=hists["hist_z"][:, k],
-                hist_wu=hists["hist_wu"][:, k] if bn else None,
-                hist_z_eval=hists["hist_z_eval"][:, k] if bn else None,
+                hist_wu=hists["hist_wu"][:, k] if wu else None,
+                hist_z_eval=hists["hist_z_eval"][:, k] if ev else None,
             )
             for k in range(len(self.widths))
         )
         return TwinSnapshot(
             name=self.name,
-            batch_norm=bn,
+            batch_norm=self.batch_norm,
             step=step,
             diverged_at=diverged_at,
             loss_steps=loss_steps,

@@ -1,14 +1,18 @@
 """The networks a run compares, with their training step's forward and backward written out.
 
-- **plain**: ``Linear(bias) → activation`` per hidden layer;
-- **bn**: ``Linear(no bias) → BatchNorm1d → activation`` (β takes the bias's role);
-- **noisy BN**: as bn, with ``z ← s ⊙ z + m`` after BN while training, ``s`` and ``m`` per unit,
-  drawn anew every step (:func:`draw_noise`);
-- all end in ``Linear → n_classes`` logits and mean cross-entropy (``bnviz.train.variants``).
+Per hidden layer (``bnviz.train.variants`` has the recipes and ``bnviz.train.norms`` the
+normalizations):
 
-Why written out instead of ``nn.Sequential`` + autograd: the live lab steps two nets thousands of
-times a second, and for nets this small autograd's bookkeeping costs about a quarter of a step. Here
-every step reuses preallocated buffers and each layer's backward sits next to its forward
+- **plain**: ``Linear(bias) → activation``;
+- **normalized before the activation** (bn, noisy BN, ln, gn): ``Linear(no bias) → norm →
+  activation`` (β takes the bias's role); noisy BN adds ``z ← s ⊙ z + m`` after BN while training,
+  ``s`` and ``m`` per unit, drawn anew every step (:func:`draw_noise`);
+- **normalized after the activation** (bn_after): ``Linear(bias) → activation → norm``;
+- all end in ``Linear → n_classes`` logits and mean cross-entropy.
+
+Why written out instead of ``nn.Sequential`` + autograd: the live lab steps several nets thousands
+of times a second, and for nets this small autograd's bookkeeping costs about a quarter of a step.
+Here every step reuses preallocated buffers and each layer's backward sits next to its forward
 (micrograd style). ``Twin.to_module()`` rebuilds the same net as ``torch.nn`` modules, and the tests
 check losses, gradients and running statistics against autograd: torch is the oracle.
 
@@ -27,24 +31,10 @@ from torch import nn
 
 from bnviz.train.activations import ACTIVATIONS
 from bnviz.train.inits import initial_weights
+from bnviz.train.noise import Noise, draw_noise
+from bnviz.train.norms import Norm, make_norm
 from bnviz.train.seeds import NOISE_STREAM, child_seed
 from bnviz.train.variants import TWINS, VARIANTS
-
-aten = torch.ops.aten
-
-# Noisy BN's noise, per unit and per step: a shift m ~ U(-NOISE_SHIFT, NOISE_SHIFT) (non-zero mean)
-# and a scale s ~ U(NOISE_SCALE) (non-unit variance). A shift of up to ±1 moves a sigmoid's input by
-# as much as the plain twin's drifts in Figure 1; a scale of 0.5-2 halves or doubles its spread.
-NOISE_SHIFT = 1.0
-NOISE_SCALE = (0.5, 2.0)
-
-
-def draw_noise(generator: torch.Generator, width: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """One step's noise for a layer of ``width`` units: ``(scale, shift)``, each ``# (width,)``."""
-    lo, hi = NOISE_SCALE
-    scale = torch.rand(width, generator=generator).mul_(hi - lo).add_(lo)
-    shift = torch.rand(width, generator=generator).mul_(2 * NOISE_SHIFT).sub_(NOISE_SHIFT)
-    return scale, shift
 
 
 @dataclass
@@ -52,18 +42,21 @@ class Layer:
     """One hidden layer's parameters, running statistics and per-step buffers."""
 
     W: torch.Tensor  # (d_out, d_in)
-    b: torch.Tensor | None  # (d_out,) plain twin only
-    gamma: torch.Tensor | None  # (d_out,) bn twin only
+    b: torch.Tensor | None  # (d_out,) unless a norm before the activation replaces it
+    gamma: torch.Tensor | None  # (d_out,) normalized variants only
     beta: torch.Tensor | None
-    running_mean: torch.Tensor | None
+    running_mean: torch.Tensor | None  # (d_out,) BN only
     running_var: torch.Tensor | None  # unbiased (m/(m-1)) batch variance, like torch
     # Saved by the forward pass for the backward pass:
     input: torch.Tensor | None = None  # (B, d_in) the previous layer's output (or x)
-    u: torch.Tensor | None = None  # (B, d_out) bn twin: Wu before BN
+    u: torch.Tensor | None = None  # (B, d_out) norm before the activation: Wu, the norm's input
     z: torch.Tensor | None = None  # (B, d_out) the nonlinearity's input
     h: torch.Tensor | None = None  # (B, d_out) the nonlinearity's output
-    mu: torch.Tensor | None = None  # (d_out,) bn twin: batch mean
-    invstd: torch.Tensor | None = None  # (d_out,) bn twin: 1 / sqrt(biased batch var + eps)
+    out: torch.Tensor | None = (
+        None  # (B, d_out) norm after the activation: what the next layer sees
+    )
+    mu: torch.Tensor | None = None  # the norm's means: BN (d_out,), LN (B, 1), GN (B, groups)
+    invstd: torch.Tensor | None = None  # 1 / sqrt(biased variance + eps), shaped as mu
     noise_scale: torch.Tensor | None = None  # (d_out,) noisy BN: the last step's s
     noise_shift: torch.Tensor | None = None  # (d_out,) noisy BN: the last step's m
 
@@ -75,8 +68,11 @@ def _param(t: torch.Tensor) -> torch.Tensor:
 
 
 class Twin:
-    """One network of a run. ``batch_norm`` selects the bn recipe; ``noise_seed`` (bn only) makes
-    it noisy BN, its noise drawn from a generator seeded with it, one draw per layer per step.
+    """One network of a run. ``norm`` (``"bn"``, ``"ln"``, ``"gn"`` or None) is the layers'
+    normalization, before the activation or, with ``after``, after it; ``batch_norm=True`` is short
+    for ``norm="bn"``. ``noise_seed`` (BN before the activation only) makes it noisy BN, its noise
+    drawn from a generator seeded with it, one draw per layer per step. ``groups``: GroupNorm's.
+    ``bn_eps`` is every normalization's eps, ``bn_momentum`` BN's.
 
     ``weights`` are the matrices from :func:`initial_weights` (hidden layers, then output); they are
     copied, so twins built from the same list start identical but never share storage.
@@ -87,36 +83,55 @@ class Twin:
         name: str,
         weights: list[torch.Tensor],
         activation: str,
-        batch_norm: bool,
+        batch_norm: bool = False,
         bn_momentum: float = 0.1,
         bn_eps: float = 1e-5,
         noise_seed: int | None = None,
+        *,
+        norm: str | None = None,
+        after: bool = False,
+        groups: int = 1,
     ):
-        if noise_seed is not None and not batch_norm:
+        norm = norm or ("bn" if batch_norm else None)
+        if noise_seed is not None and (norm != "bn" or after):
             raise ValueError("Noise follows batch norm: a noisy twin needs batch_norm=True.")
         self.name = name
         self.activation = ACTIVATIONS[activation]
-        self.batch_norm = batch_norm
+        self.norm: Norm | None = (
+            None if norm is None else make_norm(norm, bn_eps, bn_momentum, groups)
+        )
+        self.after = after and norm is not None  # the norm acts on the activation's output
         self.bn_momentum = bn_momentum
         self.bn_eps = bn_eps
         self.noise = None if noise_seed is None else torch.Generator().manual_seed(noise_seed)
+        bias, stats = self.norm is None or self.after, norm == "bn"
         self.layers: list[Layer] = []
         for W in weights[:-1]:
             d_out = W.shape[0]
-            bn = batch_norm
+            if norm == "gn" and d_out % groups:
+                raise ValueError(f"GroupNorm's {groups} groups do not divide {d_out} units.")
             self.layers.append(
                 Layer(
                     W=_param(W),
-                    b=None if bn else _param(torch.zeros(d_out)),
-                    gamma=_param(torch.ones(d_out)) if bn else None,
-                    beta=_param(torch.zeros(d_out)) if bn else None,
-                    running_mean=torch.zeros(d_out) if bn else None,
-                    running_var=torch.ones(d_out) if bn else None,
+                    b=_param(torch.zeros(d_out)) if bias else None,
+                    gamma=None if norm is None else _param(torch.ones(d_out)),
+                    beta=None if norm is None else _param(torch.zeros(d_out)),
+                    running_mean=torch.zeros(d_out) if stats else None,
+                    running_var=torch.ones(d_out) if stats else None,
                 )
             )
         self.W_out = _param(weights[-1])  # (n_classes, d_last)
         self.b_out = _param(torch.zeros(weights[-1].shape[0]))
         self._batch = 0
+
+    @property
+    def batch_norm(self) -> bool:
+        return self.norm is not None and self.norm.kind == "bn"
+
+    @property
+    def norm_before(self) -> bool:
+        """Whether the nonlinearity's input is normalized (then ``layer.u = W h`` comes first)."""
+        return self.norm is not None and not self.after
 
     # -- parameters --
 
@@ -125,12 +140,12 @@ class Twin:
         named, index = [], 0
         for layer in self.layers:
             named.append((f"{index}.weight", layer.W))
-            if self.batch_norm:
-                named += [(f"{index + 1}.weight", layer.gamma), (f"{index + 1}.bias", layer.beta)]
-                index += 4 if self.noise is not None else 3
-            else:
+            if layer.b is not None:
                 named.append((f"{index}.bias", layer.b))
-                index += 2
+            if self.norm is not None:  # Linear, [act], norm, [noise], [act]
+                at = index + (2 if self.after else 1)
+                named += [(f"{at}.weight", layer.gamma), (f"{at}.bias", layer.beta)]
+            index += 2 + (self.norm is not None) + (self.noise is not None)
         named += [(f"{index}.weight", self.W_out), (f"{index}.bias", self.b_out)]
         return named
 
@@ -141,8 +156,8 @@ class Twin:
         """(Re)allocate the per-step activations for a batch of ``batch`` rows."""
         for layer in self.layers:
             d_out = layer.W.shape[0]
-            layer.u = torch.empty(batch, d_out) if self.batch_norm else None
-            layer.z = None if self.batch_norm else torch.empty(batch, d_out)
+            layer.u = torch.empty(batch, d_out) if self.norm_before else None
+            layer.z = None if self.norm_before else torch.empty(batch, d_out)
             layer.h = torch.empty(batch, d_out)
         self._logits = torch.empty(batch, self.W_out.shape[0])
         self._rows = torch.arange(batch)
@@ -155,28 +170,18 @@ class Twin:
 
         ``x # (B, d_in)`` float32, ``y # (B,)`` int64. BatchNorm uses batch statistics (biased
         variance) and updates the running statistics in place; noisy BN draws this step's noise.
-        The optimizer step is the caller's.
-        Returns the 0-d mean cross-entropy (not synced to Python: call ``float()`` when needed).
-        No autograd is involved (parameters do not require grad), so no ``no_grad`` is needed.
+        The optimizer step is the caller's. Returns the 0-d mean cross-entropy (not synced to
+        Python). No autograd is involved (parameters do not require grad): no ``no_grad`` needed.
         """
         batch = x.shape[0]
         if batch != self._batch:
             self._buffers(batch)
-        act, h = self.activation, x
+        act, norm, h = self.activation, self.norm, x
         for layer in self.layers:
             layer.input = h
-            if self.batch_norm:
+            if self.norm_before:
                 torch.mm(h, layer.W.t(), out=layer.u)  # u = W h, no bias: β replaces it
-                layer.z, layer.mu, layer.invstd = aten.native_batch_norm(
-                    layer.u,
-                    layer.gamma,
-                    layer.beta,
-                    layer.running_mean,
-                    layer.running_var,
-                    True,
-                    self.bn_momentum,
-                    self.bn_eps,
-                )  # z = γ (u - μ_B) / sqrt(σ²_B + eps) + β; running stats updated in place
+                layer.z = norm.forward(layer, layer.u)  # z = γ x̂ + β
                 if self.noise is not None:
                     layer.noise_scale, layer.noise_shift = draw_noise(self.noise, layer.z.shape[1])
                     layer.z.mul_(layer.noise_scale).add_(layer.noise_shift)  # z <- s z + m
@@ -184,6 +189,8 @@ class Twin:
                 torch.addmm(layer.b, h, layer.W.t(), out=layer.z)  # z = W h + b
             act.forward(layer.z, layer.h)
             h = layer.h
+            if self.after:
+                h = layer.out = norm.forward(layer, layer.h)  # the next layer sees BN(f(z))
         torch.addmm(self.b_out, h, self.W_out.t(), out=self._logits)
         logp = torch.log_softmax(self._logits, dim=1)
         loss = F.nll_loss(logp, y)  # mean cross-entropy over the batch
@@ -197,24 +204,13 @@ class Twin:
         dh = g @ self.W_out  # (B, d_last)
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
+            if self.after:
+                dh = norm.backward(layer, dh, layer.h)  # through out = norm(h)
             dz = act.backward(dh, layer.z, layer.h)
             if self.noise is not None:
                 dz = dz * layer.noise_scale  # through z <- s z + m
-            if self.batch_norm:
-                du, dgamma, dbeta = aten.native_batch_norm_backward(
-                    dz,
-                    layer.u,
-                    layer.gamma,
-                    layer.running_mean,
-                    layer.running_var,
-                    layer.mu,
-                    layer.invstd,
-                    True,
-                    self.bn_eps,
-                    [True, True, True],
-                )
-                layer.gamma.grad.copy_(dgamma)
-                layer.beta.grad.copy_(dbeta)
+            if self.norm_before:
+                du = norm.backward(layer, dz, layer.u)  # fills dγ, dβ
             else:
                 du = dz
                 torch.sum(dz, dim=0, out=layer.b.grad)
@@ -225,21 +221,20 @@ class Twin:
 
     def to_module(self) -> nn.Sequential:
         """The same network, with copies of the current parameters and running statistics, as
-        ``torch.nn`` modules (``Linear``, ``BatchNorm1d``, activation, ..., ``Linear``). Noisy BN
-        gets a :class:`Noise` module after each BN holding the last step's noise (none before the
-        first step), applied in train mode only."""
+        ``torch.nn`` modules (``Linear``, the norm, activation, ..., ``Linear``; the norm after the
+        activation for ``after``). Noisy BN gets a :class:`Noise` module after each BN holding the
+        last step's noise (none before the first step), applied in train mode only."""
         modules: list[nn.Module] = []
         for layer in self.layers:
             d_out, d_in = layer.W.shape
-            modules.append(nn.Linear(d_in, d_out, bias=not self.batch_norm))
-            if self.batch_norm:
-                bn = nn.BatchNorm1d(d_out, eps=self.bn_eps, momentum=self.bn_momentum)
-                bn.running_mean.copy_(layer.running_mean)
-                bn.running_var.copy_(layer.running_var)
-                modules.append(bn)
+            modules.append(nn.Linear(d_in, d_out, bias=layer.b is not None))
+            if self.norm_before:
+                modules.append(self.norm.module(layer))
             if self.noise is not None:
                 modules.append(Noise(layer.noise_scale, layer.noise_shift, d_out))
             modules.append(self.activation.module())
+            if self.after:
+                modules.append(self.norm.module(layer))
         modules.append(nn.Linear(self.W_out.shape[1], self.W_out.shape[0]))
         net = nn.Sequential(*modules)
         with torch.no_grad():
@@ -247,18 +242,6 @@ class Twin:
             for name, tensor in self.named_parameters():
                 params[name].copy_(tensor)
         return net
-
-
-class Noise(nn.Module):
-    """``z ↦ s ⊙ z + m`` in train mode, the identity in eval mode (noise is a training-time thing)."""
-
-    def __init__(self, scale: torch.Tensor | None, shift: torch.Tensor | None, width: int):
-        super().__init__()
-        self.register_buffer("scale", torch.ones(width) if scale is None else scale.clone())
-        self.register_buffer("shift", torch.zeros(width) if shift is None else shift.clone())
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return z * self.scale + self.shift if self.training else z
 
 
 def build_twins(
@@ -270,12 +253,11 @@ def build_twins(
     bn_momentum: float = 0.1,
     bn_eps: float = 1e-5,
     variants: tuple[str, ...] = TWINS,
+    groups: int = 4,
 ) -> dict[str, Twin]:
     """``{name: Twin}`` for each of ``variants`` (``bnviz.train.variants``), from one draw of initial
-    weights.
-
-    ``dims`` = ``[input_dim, *hidden, n_classes]``. Same weight matrices in every variant; biases and
-    β start at 0, γ at 1. Noisy BN's noise is seeded from ``seed`` too.
+    weights. ``dims`` = ``[input_dim, *hidden, n_classes]``. Same weight matrices in every variant; biases and
+    β start at 0, γ at 1. Noisy BN's noise is seeded from ``seed`` too. ``groups``: GroupNorm's.
     """
     unknown = [name for name in variants if name not in VARIANTS]
     if unknown or not variants:
@@ -287,10 +269,12 @@ def build_twins(
             name,
             weights,
             activation,
-            VARIANTS[name].batch_norm,
             bn_momentum=bn_momentum,
             bn_eps=bn_eps,
             noise_seed=noise_seed if VARIANTS[name].noisy else None,
+            norm=VARIANTS[name].norm,
+            after=VARIANTS[name].after,
+            groups=groups,
         )
         for name in variants
     }

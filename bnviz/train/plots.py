@@ -5,9 +5,10 @@ Every builder is a pure function of a :class:`bnviz.train.snapshot.Snapshot` and
 and travel to the browser as they are. Nothing here knows about Streamlit or the chart bridge.
 
 Conventions, so a lecturer can point at any chart and say the same thing:
-- x is always the training step; the plain twin is orange, the bn twin blue (colour-blind safe);
+- x is always the training step; each variant keeps its registry colour (Okabe-Ito, colour-blind
+  safe: plain orange, bn blue, ...) and label in every chart;
 - learning-rate changes are dotted vertical lines labelled ``lr a → b``;
-- a twin whose loss became non-finite is marked "diverged" where it stopped.
+- a variant whose loss became non-finite is marked "diverged" where it stopped.
 
 The two charts of presenter mode (curves and percentiles) take a ``look``: ``style.PRESENTER`` for
 a projector, the default ``style.LOOK`` otherwise.
@@ -75,7 +76,7 @@ def _diverged_notes(twin: TwinSnapshot, xref: str, look: Look = LOOK) -> list[di
 
 # -- figures ----------------------------------------------------------------------------------------------
 def curves_figure(snap: Snapshot, height: int = 360, look: Look = LOOK) -> Figure:
-    """Training loss (log scale) and test accuracy of both twins, LR changes marked."""
+    """Training loss (log scale) and test accuracy of every variant, LR changes marked."""
     doms = style.domains(2, gap=0.08 * look.font_size / LOOK.font_size)  # room for y tick labels
     data = []
     for name, twin in snap.twins.items():
@@ -127,10 +128,11 @@ def percentile_figure(
     """The paper's Fig. 1(b, c): 15th/50th/85th percentiles of a sigmoid's input over training, as
     the layer sees it during training (BN with each batch's own statistics).
 
-    One panel per twin in ``twins``, sharing the y range so the drift compares honestly. ``unit``
-    follows the layer's typical unit; otherwise all units of the layer pooled. ``inference`` adds,
-    for BN twins, the same percentiles in inference mode (running averages) as dashed lines: what
-    the layer sees at test time.
+    One panel per variant in ``twins``, sharing the y range so the drift compares honestly.
+    ``unit`` follows the layer's typical unit; otherwise all units of the layer pooled.
+    ``inference`` adds, for variants with running averages (BN), the same percentiles in inference
+    mode as dashed lines: what the layer sees at test time. With more than two panels the titles
+    name only the variant, and the first y axis says which layer and unit.
     """
     doms = style.domains(len(twins))
     data, notes, lo, hi = [], [], np.inf, -np.inf
@@ -162,10 +164,9 @@ def percentile_figure(
             finite = pct[np.isfinite(pct)]
             if finite.size:
                 lo, hi = min(lo, finite.min()), max(hi, finite.max())
-        what = f"unit {ls.typical_unit}" if unit else "all units"
-        notes.append(
-            look.panel_title(f"{VARIANT_LABELS[name]} — layer {ls.index + 1}, {what}", doms[k])
-        )
+        where = f"layer {ls.index + 1}, " + (f"unit {ls.typical_unit}" if unit else "all units")
+        title = VARIANT_LABELS[name] if len(twins) > 2 else f"{VARIANT_LABELS[name]} — {where}"
+        notes.append(look.panel_title(title, doms[k]))
     pad = 0.1 * (hi - lo) if np.isfinite(hi - lo) and hi > lo else 1.0
     y_range = [lo - pad, hi + pad] if np.isfinite(lo) else None
     layout = _layout(height, look, annotations=notes, showlegend=False)
@@ -173,9 +174,8 @@ def percentile_figure(
         xk, yk = style.layout_keys(k)
         xa, _ = style.axis_ids(k)
         layout[xk] = style.axis("training step", domain=doms[k], anchor=style.axis_ids(k)[1])
-        layout[yk] = style.axis(
-            "input to the nonlinearity" if k == 0 else "", anchor=xa, range=y_range
-        )
+        y_title = "input to the nonlinearity" if len(twins) <= 2 else where
+        layout[yk] = style.axis(y_title if k == 0 else "", anchor=xa, range=y_range)
     return {"data": data, "layout": layout}
 
 
@@ -185,7 +185,7 @@ def histogram_heatmap_figure(
     """Per hidden layer, the distribution of the nonlinearity input over time (TensorBoard-style).
 
     x is the step, y the value, colour the share of (example, unit) pairs in each bin. ``quantity``
-    "wu" shows the bn twin's pre-BN ``Wu`` instead.
+    "wu" shows the norm's input ``Wu`` instead, for variants that normalize before the nonlinearity.
     """
     layers = snap.twins[twin].layers
     n = len(layers)
@@ -214,15 +214,14 @@ def histogram_heatmap_figure(
 
 
 def current_histogram_figure(snap: Snapshot, twins: Sequence[str], height: int = 280) -> Figure:
-    """The latest histogram of each layer's nonlinearity input, for each twin in ``twins``."""
+    """The latest histogram of each layer's nonlinearity input, one outline per variant in
+    ``twins`` (outlines, not bars: four overlaid bar charts would hide each other)."""
     layers = len(snap.twins[twins[0]].layers)
     doms = style.domains(layers, gap=0.05)
     centers = (snap.hist_edges[:-1] + snap.hist_edges[1:]) / 2
     width = float(snap.hist_edges[1] - snap.hist_edges[0])
     data, notes = [], []
-    layout = _layout(
-        height, barmode="overlay", bargap=0, legend={"orientation": "h", "y": -0.32, "x": 0}
-    )
+    layout = _layout(height, legend={"orientation": "h", "y": -0.32, "x": 0})
     layout["margin"] = {"l": 60, "r": 20, "t": 40, "b": 70}
     for k in range(layers):
         xa, ya = style.axis_ids(k)
@@ -230,10 +229,13 @@ def current_histogram_figure(snap: Snapshot, twins: Sequence[str], height: int =
             ls: LayerSnapshot = snap.twins[name].layers[k]
             counts = ls.hist_z[-1] if len(ls.hist_z) else np.zeros(len(centers))
             share = counts / max(counts.sum(), 1)
+            color = VARIANT_COLORS[name]
             data.append(
-                {"type": "bar", "x": centers, "y": share, "width": width, "xaxis": xa, "yaxis": ya,
-                 "marker": {"color": VARIANT_COLORS[name]}, "opacity": 0.6, "name": VARIANT_LABELS[name],
-                 "legendgroup": name, "showlegend": k == 0}
+                {"type": "scatter", "mode": "lines", "x": centers, "y": share, "xaxis": xa, "yaxis": ya,
+                 "line": {"color": color, "width": 2, "shape": "hvh"}, "fill": "tozeroy",
+                 "fillcolor": style.alpha(color, 0.12), "name": VARIANT_LABELS[name],
+                 "legendgroup": name, "showlegend": k == 0,
+                 "hovertemplate": f"%{{x:.2f}} ± {width / 2:.2f}: %{{y:.1%}}<extra>{VARIANT_LABELS[name]}</extra>"}
             )  # fmt: skip
         xk, yk = style.layout_keys(k)
         layout[xk] = style.axis("", domain=doms[k], anchor=ya)  # the panel title says what x is
@@ -262,8 +264,8 @@ def update_ratio_figure(snap: Snapshot, twins: Sequence[str], height: int = 300)
 def _per_layer_lines(
     snap: Snapshot, twins: Sequence[str], field: str, height: int, y_title: str
 ) -> Figure:
-    """One line per (twin, layer) of the ``LayerSnapshot`` series ``field``: colour = twin, dash =
-    layer, legend on the right."""
+    """One line per (variant, layer) of the ``LayerSnapshot`` series ``field``: colour = variant,
+    dash = layer, legend on the right."""
     data = [
         {"type": "scatter", "mode": "lines", "x": ls.steps, "y": getattr(ls, field),
          "name": f"{VARIANT_LABELS[name]}, layer {ls.index + 1}", "legendgroup": name,

@@ -2,14 +2,16 @@
 its accuracy on held-out examples. Pure functions of a twin; the engine stores the results.
 
 The layers are probed as they are during training (``bnviz.train.forward``: BN with the statistics
-of training-sized batches), and BN twins also in inference mode (running averages), a separate
-series. Per hidden layer (``L`` layers, ``n_bins`` histogram bins), ``probe_statistics`` returns the
+of training-sized batches), and variants with running statistics (bn, noisy BN, BN after the
+nonlinearity) also in inference mode (running averages), a separate series; for LayerNorm and
+GroupNorm it would repeat the training-mode one. Per hidden layer (``L`` layers, ``n_bins`` histogram bins), ``probe_statistics`` returns the
 columns of ``TwinHistory.record``:
 
 - ``pct_z``, ``pct_z_unit`` ``# (L, 3)``: 15/50/85th percentiles of the nonlinearity input ``z``
   in training mode, over the whole layer and over the typical unit; ``pct_wu``, ``pct_wu_unit``:
-  the same for a BN twin's pre-BN ``Wu``; ``pct_z_eval``, ``pct_z_unit_eval``: ``z`` in inference
-  mode (BN twins; NaN for the plain twin, whose two modes are the same);
+  the same for the norm's input ``Wu`` (variants normalized before the nonlinearity);
+  ``pct_z_eval``, ``pct_z_unit_eval``: ``z`` in inference mode (NaN without running statistics,
+  where the two modes are the same);
 - ``saturated`` ``# (L,)``: the activation's saturated fraction, in training mode;
 - ``grad_norm``, ``update_ratio`` ``# (L,)``: of each layer's ``W`` (NaN when not given);
 - histograms ``hist_z``, ``hist_wu``, ``hist_z_eval`` ``# (L, n_bins)`` int64 (zeros where a
@@ -59,7 +61,7 @@ def probe_statistics(
     points["update_ratio"] = np.full(n_layers, np.nan)
     zeros = np.zeros((n_layers, len(edges) - 1), np.int64)
     hists = {"hist_z": zeros, "hist_wu": zeros.copy(), "hist_z_eval": zeros.copy()}
-    if twin.batch_norm:
+    if twin.norm is not None and twin.norm.running_stats:
         for k, values in enumerate(layer_values(twin, probe_x)[0]):
             z = sorted_values(values.z)
             points["pct_z_eval"][k] = percentiles_of_sorted(z)

@@ -23,7 +23,6 @@ from bnviz.train.model import Twin, build_twins
 from bnviz.train.optim import Optimizer, make_optimizer
 from bnviz.train.seeds import BATCH_STREAM, PROBE_STREAM, child_seed
 from bnviz.train.stats import bin_edges
-from bnviz.train.variants import TWINS
 
 
 @dataclasses.dataclass
@@ -67,12 +66,13 @@ class Run:
 
 
 def new_run(
-    cfg: RunConfig, probe_size: int, eval_size: int | None, variants: tuple[str, ...] = TWINS
+    cfg: RunConfig, probe_size: int, eval_size: int | None, variants: tuple[str, ...] | None = None
 ) -> Run:
-    """Fresh networks of ``variants`` for ``cfg``, the probe set (up to ``probe_size`` test
+    """Fresh networks of ``variants`` (None: ``cfg.variants``) for ``cfg``, the probe set (up to ``probe_size`` test
     examples, a whole number of training-sized batches), the eval subset (``eval_size`` other test
     examples; None: all of them) and the typical units, all drawn once from ``cfg.seed``."""
     data = load_dataset(cfg.dataset)
+    variants = cfg.variants if variants is None else variants
     dims = [data.input_dim, *cfg.hidden, data.n_classes]
     nets = build_twins(
         dims,
@@ -83,6 +83,7 @@ def new_run(
         cfg.bn_momentum,
         cfg.bn_eps,
         variants,
+        cfg.groups,
     )
     # The probe set, the eval subset and the typical units: drawn once from the seed.
     generator = torch.Generator().manual_seed(child_seed(cfg.seed, PROBE_STREAM))
@@ -101,7 +102,15 @@ def new_run(
         twin_runs[name] = TwinRun(
             twin=twin,
             optimizer=make_optimizer(cfg.optimizer, twin.parameters(), cfg.lr),
-            history=TwinHistory(name, twin.batch_norm, list(cfg.hidden), typical, len(edges) - 1),
+            history=TwinHistory(
+                name,
+                twin.batch_norm,
+                list(cfg.hidden),
+                typical,
+                len(edges) - 1,
+                wu=twin.norm_before,
+                inference=twin.norm is not None and twin.norm.running_stats,
+            ),
             x=torch.empty(cfg.batch_size, data.input_dim),
             y=torch.empty(cfg.batch_size, dtype=torch.int64),
         )

@@ -37,11 +37,13 @@ def frozen(a: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class LayerSnapshot:
-    """One hidden layer of one twin, on the probe set. ``p`` records, ``h`` histograms.
+    """One hidden layer of one variant, on the probe set. ``p`` records, ``h`` histograms.
 
-    "z" is the nonlinearity's input as the layer sees it during training (BN twins: γ x_hat + β with
-    the statistics of training-sized batches); "z_eval" the same in inference mode (running
-    averages; BN twins only); "wu" a BN twin's pre-BN ``Wu``. Series that do not apply are None.
+    "z" is the nonlinearity's input as the layer sees it during training (normalized before it:
+    γ x_hat + β, BN with the statistics of training-sized batches; BN after it: ``Wu + b``, which
+    nothing normalizes); "z_eval" the same in inference mode (variants with running averages:
+    bn, noisy BN, BN after); "wu" the norm's input ``Wu`` (variants normalized before the
+    nonlinearity: bn, noisy BN, ln, gn). Series that do not apply are None.
     Percentile columns are ``Snapshot.percentiles`` (15, 50, 85). The "unit" percentiles are over
     the probe set for unit ``typical_unit`` only.
     """
@@ -52,17 +54,17 @@ class LayerSnapshot:
     steps: np.ndarray  # (p,) int64 step of each record
     pct_z: np.ndarray  # (p, 3) float64 percentiles of z over (probe examples x units)
     pct_z_unit: np.ndarray  # (p, 3) float64 percentiles of z of the typical unit
-    pct_wu: np.ndarray | None  # (p, 3) bn twin only, as pct_z for Wu
-    pct_wu_unit: np.ndarray | None  # (p, 3) bn twin only
-    pct_z_eval: np.ndarray | None  # (p, 3) BN twins only: as pct_z, in inference mode
-    pct_z_unit_eval: np.ndarray | None  # (p, 3) BN twins only: as pct_z_unit, in inference mode
+    pct_wu: np.ndarray | None  # (p, 3) as pct_z for Wu (see above)
+    pct_wu_unit: np.ndarray | None  # (p, 3)
+    pct_z_eval: np.ndarray | None  # (p, 3) as pct_z, in inference mode (see above)
+    pct_z_unit_eval: np.ndarray | None  # (p, 3) as pct_z_unit, in inference mode
     saturated: np.ndarray  # (p,) float64 fraction of (example, unit) pairs saturated, in [0, 1]
     grad_norm: np.ndarray  # (p,) float64 ||dLoss/dW|| of this layer's weight matrix
     update_ratio: np.ndarray  # (p,) float64 ||ΔW|| / ||W|| of the optimizer step at that record
     hist_steps: np.ndarray  # (h,) int64 step of each histogram
     hist_z: np.ndarray  # (h, n_bins) int64 counts of z in Snapshot.hist_edges (probe_size x width)
-    hist_wu: np.ndarray | None  # (h, n_bins) int64 BN twins only, counts of Wu in the same bins
-    hist_z_eval: np.ndarray | None  # (h, n_bins) int64 BN twins only, z in inference mode
+    hist_wu: np.ndarray | None  # (h, n_bins) int64 counts of Wu in the same bins
+    hist_z_eval: np.ndarray | None  # (h, n_bins) int64 z in inference mode
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,8 @@ class TwinSnapshot:
     since the previous record (none at step 0); ``acc_steps``/``acc``: test accuracy in [0, 1] on the
     held-out subset (eval mode), step 0 included."""
 
-    name: str  # "plain" or "bn"
-    batch_norm: bool
+    name: str  # the variant: "plain", "bn", ... (bnviz.train.variants)
+    batch_norm: bool  # it has BN (before or after the nonlinearity)
     step: int  # steps this twin has taken (stops growing when it diverges)
     diverged_at: int | None  # the step whose loss was not finite; None while healthy
     loss_steps: np.ndarray  # (p,) int64
@@ -98,7 +100,7 @@ class Snapshot:
     step: int  # lockstep steps completed by every healthy twin
     lr: float  # learning rate of the next step
     events: tuple[LrEvent, ...]  # learning-rate changes, oldest first
-    twins: Mapping[str, TwinSnapshot]  # read-only mapping: "plain", "bn"
+    twins: Mapping[str, TwinSnapshot]  # read-only mapping: variant name -> its history
     hist_edges: np.ndarray  # (n_bins + 1,) float64 bin edges of every histogram; out-of-range
     #                         values are counted in the first / last bin, NaNs dropped
     percentiles: tuple[float, ...]  # (15.0, 50.0, 85.0): columns of every pct_* array

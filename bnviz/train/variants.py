@@ -1,10 +1,20 @@
 """The variants a run compares: one network recipe each, built from the same initial weights.
 
-- **plain**: ``Linear(bias) → activation`` per hidden layer;
-- **bn**: ``Linear(no bias) → BatchNorm1d → activation`` (β takes the bias's role);
+Per hidden layer, with ``u = W h`` the layer's linear map of its input ``h`` and ``f`` the
+activation:
+
+- **plain**: ``Linear(bias) → f``;
+- **bn**: ``Linear(no bias) → BatchNorm1d → f`` (β takes the bias's role); each unit normalized
+  over the minibatch; running averages for inference;
 - **noisy_bn**: as bn, then a random per-unit scale and shift that change at every training step
   (``bnviz.train.model.draw_noise``), so the distribution the next layer sees keeps moving: the
-  control of Santurkar et al. (2018) for "does batch norm work by reducing internal covariate shift?".
+  control of Santurkar et al. (2018) for "does batch norm work by reducing internal covariate shift?";
+- **ln**: ``Linear(no bias) → LayerNorm → f``: each example normalized over the layer's units
+  (γ, β per unit); no running statistics, so training and inference compute the same thing;
+- **gn**: ``Linear(no bias) → GroupNorm(G) → f``: each example normalized over each of ``G``
+  groups of ``width / G`` consecutive units (``RunConfig.groups``); no running statistics;
+- **bn_after**: ``Linear(bias) → f → BatchNorm1d``: BN on the activation's output. The recorded
+  "input to the nonlinearity" is ``u + b``, which nothing normalizes; the next layer sees BN's output.
 
 Every variant of a run starts from the same weight matrices, sees the same minibatches and uses the
 same optimizer and learning rate, so a difference between them comes from the normalization alone
@@ -16,22 +26,128 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+NORMS = ("bn", "ln", "gn")  # the kinds of bnviz.train.norms; None: no normalization
+
 
 @dataclass(frozen=True)
 class Variant:
-    """A registry entry: ``label`` for legends and captions, ``color`` for every chart."""
+    """A registry entry: ``label`` for legends and captions, ``color`` for every chart, ``formula``
+    (LaTeX, for ``st.latex``) of one hidden layer with input ``x``, ``where`` what its symbols are
+    (Markdown with inline LaTeX, for a caption); ``norm`` the normalization's kind (None: plain), ``after`` whether it acts on the
+    activation's output instead of its input."""
 
     name: str
     label: str
     color: str
-    batch_norm: bool
+    formula: str
+    where: str
+    norm: str | None = None
+    after: bool = False
     noisy: bool = False  # noise after BN while training (never at inference)
+
+    @property
+    def batch_norm(self) -> bool:
+        return self.norm == "bn"
+
+    @property
+    def normalizes_input(self) -> bool:
+        """Whether the nonlinearity's input is normalized: then ``u = W h`` before it is recorded."""
+        return self.norm is not None and not self.after
+
+    @property
+    def running_stats(self) -> bool:
+        """Whether inference differs from training (running averages): then it is recorded too."""
+        return self.norm == "bn"
 
 
 VARIANTS: dict[str, Variant] = {
-    # Okabe-Ito orange / blue / green: distinguishable with every common colour-vision deficiency.
-    "plain": Variant("plain", "without BN", "#E69F00", batch_norm=False),
-    "bn": Variant("bn", "with BN", "#0072B2", batch_norm=True),
-    "noisy_bn": Variant("noisy_bn", "noisy BN", "#009E73", batch_norm=True, noisy=True),
+    # Okabe-Ito colours (orange, blue, green, reddish purple, vermillion, sky blue): distinguishable
+    # with every common colour-vision deficiency; the palette's yellow is too pale on white.
+    "plain": Variant("plain", "without BN", "#E69F00", r"h = f(Wx + b)", "No normalization."),
+    "bn": Variant(
+        "bn",
+        "with BN",
+        "#0072B2",
+        r"h = f\Big(\gamma\,\frac{Wx - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}} + \beta\Big)",
+        r"$\mu_B, \sigma_B^2$: each unit's mean and variance over the minibatch; running averages at "
+        "test time.",
+        norm="bn",
+    ),
+    "noisy_bn": Variant(
+        "noisy_bn",
+        "noisy BN",
+        "#009E73",
+        r"h = f\big(s \odot \mathrm{BN}(Wx) + m\big)",
+        r"$s, m$: a random scale and shift per unit, drawn anew every training step; none at test time.",
+        norm="bn",
+        noisy=True,
+    ),
+    "ln": Variant(
+        "ln",
+        "layer norm",
+        "#CC79A7",
+        r"h = f\Big(\gamma\,\frac{Wx - \mu_i}{\sqrt{\sigma_i^2 + \epsilon}} + \beta\Big)",
+        r"$\mu_i, \sigma_i^2$: each example's mean and variance over the layer's units; the same at "
+        "test time.",
+        norm="ln",
+    ),
+    "gn": Variant(
+        "gn",
+        "group norm",
+        "#D55E00",
+        r"h = f\Big(\gamma\,\frac{Wx - \mu_{i,g}}{\sqrt{\sigma_{i,g}^2 + \epsilon}} + \beta\Big)",
+        r"$\mu_{i,g}, \sigma_{i,g}^2$: each example's mean and variance over each group $g$ of the "
+        "layer's "
+        "units; the same at test time.",
+        norm="gn",
+    ),
+    "bn_after": Variant(
+        "bn_after",
+        "BN after the nonlinearity",
+        "#56B4E9",
+        r"h = \mathrm{BN}\big(f(Wx + b)\big)",
+        "The nonlinearity's input $Wx + b$ is not normalized; BN acts on its output, which the next "
+        "layer sees.",
+        norm="bn",
+        after=True,
+    ),
 }
-TWINS = ("plain", "bn")  # the twins of the live lab and of Figure 1
+TWINS = ("plain", "bn")  # the twins of Figure 1, and the live lab's default pair
+# What the live lab offers. Noisy BN is left out: its point (the ICS page's experiment) needs the
+# measurements of gradient change that only that page makes; in the lab it would read as "BN, worse".
+LAB_VARIANTS = ("plain", "bn", "ln", "gn", "bn_after")
+MIN_VARIANTS, MAX_VARIANTS = 2, 4  # a comparison needs two; four still fit side by side
+
+
+def check_variants(value: object) -> str | None:
+    """Why ``value`` is not a choice of live-lab variants (a sentence), or None if it is one."""
+    names = ", ".join(LAB_VARIANTS)
+    if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+        return f"Variants must be a list of names among {names}, got {value!r}."
+    if unknown := [v for v in value if v not in LAB_VARIANTS]:
+        shown = unknown[0] if len(unknown[0]) <= 40 else unknown[0][:39] + "…"
+        return f"Unknown variant '{shown}'; choose {MIN_VARIANTS} to {MAX_VARIANTS} of: {names}."
+    if len(set(value)) != len(value):
+        twice = next(v for v in value if value.count(v) > 1)
+        return f"The variant '{twice}' is listed twice; list each variant once."
+    if not MIN_VARIANTS <= len(value) <= MAX_VARIANTS:
+        return (
+            f"Choose between {MIN_VARIANTS} and {MAX_VARIANTS} variants to compare, "
+            f"got {len(value)}."
+        )
+    return None
+
+
+def check_groups(hidden: tuple[int, ...], groups: int, variants: tuple[str, ...]) -> str | None:
+    """Why group norm (when among ``variants``) cannot split layers of these widths into ``groups``
+    groups of equal size (a sentence), or None."""
+    if "gn" not in variants:
+        return None
+    uneven = sorted({w for w in hidden if w % groups})
+    if not uneven:
+        return None
+    return (
+        f"Group norm splits each layer into {groups} groups of equal size, but {groups} does not "
+        f"divide {', '.join(map(str, uneven))} units: choose widths that are multiples of "
+        f"{groups}, or a number of groups that divides every width."
+    )

@@ -1,4 +1,5 @@
-"""The live lab in a real browser: play, learning rate, BN toggle, in-place charts, tab close."""
+"""The live lab in a real browser: play, learning rate, the Show control, four variants, in-place
+charts, tab close."""
 
 from __future__ import annotations
 
@@ -90,12 +91,12 @@ def test_lr_slider_shows_new_lr_and_marks_the_loss_chart(open_app):
     assert before == "0.5"
 
 
-def test_bn_toggle_switches_the_view(open_app):
+def test_show_control_switches_the_view(open_app):
     page = open_app(SMALL)
     pct = plot_div(page, "lab_pct")
     pct.wait_for()
     assert pct.get_by_text(re.compile("^with BN")).count() > 0
-    page.locator(".st-key-lab_bn label").click()
+    page.locator(".st-key-lab_shown button", has_text="without BN").click()
     wait_until(
         lambda: pct.get_by_text(re.compile("^without BN")).count() > 0, what="the plain view"
     )
@@ -182,3 +183,25 @@ def test_presenter_mode_trains_with_only_the_lecture_controls(open_app):
     assert page.locator(".st-key-lab_lr input[type=range]").count() == 1
     assert harness.exceptions_on(page) == []
     pause(page)
+
+
+def test_four_variants_train_with_four_legend_entries_and_their_formulas(open_app):
+    page = open_app("live-lab?variants=plain,bn,ln,gn&dataset=moons&hidden=16,16")
+    curves = plot_div(page, "lab_curves")
+    curves.wait_for()
+    press_play(page)
+    wait_until(lambda: current_step(page) > 50, what="some training of four variants")
+    labels = ["without BN", "with BN", "layer norm", "group norm"]
+    wait_until(
+        lambda: curves.locator(".legendtext").all_text_contents() == labels,
+        what="four legend entries",
+    )
+    assert page.locator(".katex-display").count() == 4  # one formula per variant
+    pause(page)
+    page.get_by_text("Side by side").click()
+    pct = plot_div(page, "lab_pct")
+    wait_until(
+        lambda: all(pct.get_by_text(re.compile(f"^{label}$")).count() for label in labels),
+        what="four percentile panels",
+    )
+    assert harness.exceptions_on(page) == []

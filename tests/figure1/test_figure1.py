@@ -249,7 +249,11 @@ def test_shipped_result_is_the_full_paper_run_over_three_seeds():
     assert RESULT_PATH.stat().st_size < 300_000
     assert result.complete and result.total_steps == PAPER_STEPS
     assert result.seeds == (0, 1, 2)
-    assert result.meta["config"] == paper_config().to_query_params()
+    # Read back as a link would be: fields added after the run (the variants, group norm's groups)
+    # take their defaults, which are what it trained (plain and bn; no group norm).
+    stored, warnings = RunConfig.from_query_params(result.meta["config"])
+    assert warnings == [] and stored.to_query_params() == paper_config().to_query_params()
+    assert set(result.meta["config"]) <= set(paper_config().to_query_params())
     assert result.meta["command"].startswith("python -m bnviz.figure1")
     assert (result.meta["eval_size"], result.meta["probe_size"]) == (9_760, 240)
     assert result.final_accuracy("bn") > result.final_accuracy("plain")

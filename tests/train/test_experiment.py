@@ -346,3 +346,33 @@ def test_probe_and_eval_split_fit_a_small_test_set():
     assert exp.snapshot().probe_size == 256 and exp._run.probe_batch == 256  # one batch of all
     odd = dataclasses.replace(SMALL, batch_size=60)  # 256 is not a multiple of 60
     assert Experiment(odd).snapshot().probe_size == 240  # four whole batches
+
+
+def test_experiment_trains_the_configs_variants_in_lockstep_and_records_what_applies():
+    four = dataclasses.replace(SMALL, variants=("plain", "ln", "gn", "bn_after"))
+    exp = Experiment(four)
+    assert exp.variants == four.variants == tuple(exp.twins)
+    seen = _spy(exp)
+    exp.step(20)
+    batches = list(seen.values())
+    assert all(len(b) == 20 for b in batches)
+    for step in range(20):  # every variant trains on the same minibatch at every step
+        assert all(torch.equal(b[step][0], batches[0][step][0]) for b in batches)
+    snap = exp.snapshot()
+    assert snap.step == 20 and list(snap.twins) == list(four.variants)
+    for name, twin in snap.twins.items():
+        layer = twin.layers[-1]
+        assert (layer.pct_wu is not None) == (name in ("ln", "gn"))  # the norm's input, Wu
+        assert (layer.pct_z_eval is not None) == (name == "bn_after")  # running averages
+        assert np.isfinite(layer.pct_z).all() and len(layer.steps) == 3  # steps 0, 10, 20
+    # a reset to another config's variants rebuilds them (and the worker threads) from it
+    exp.reset(dataclasses.replace(SMALL, variants=("bn", "ln")))
+    assert exp.variants == ("bn", "ln") and exp.step(5) == 5
+    exp.close()
+
+
+def test_explicit_variants_override_the_config():
+    exp = Experiment(SMALL, variants=("plain", "bn", "noisy_bn"), parallel=False)
+    assert exp.variants == ("plain", "bn", "noisy_bn")
+    exp.reset(dataclasses.replace(SMALL, seed=3))
+    assert exp.variants == ("plain", "bn", "noisy_bn")

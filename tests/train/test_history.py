@@ -146,3 +146,21 @@ def test_snapshots_are_consistent_while_a_writer_runs():
     finally:
         stop.set()
         thread.join()
+
+
+def test_a_variant_records_only_the_series_that_apply_to_it():
+    """Layer norm: the norm's input Wu, no inference view; BN after the nonlinearity: the reverse."""
+    ln = TwinHistory(
+        "ln", False, widths=[5, 3], typical_units=[4, 0], n_bins=8, wu=True, inference=False
+    )
+    after = TwinHistory(
+        "bn_after", True, widths=[5, 3], typical_units=[4, 0], n_bins=8, wu=False, inference=True
+    )
+    for h in (ln, after):
+        _record(h, 0)
+    ln_layer, after_layer = ln.snapshot().layers[0], after.snapshot().layers[0]
+    assert ln_layer.pct_wu is not None and ln_layer.hist_wu is not None
+    assert ln_layer.pct_z_eval is None and ln_layer.hist_z_eval is None
+    assert after_layer.pct_wu is None and after_layer.hist_wu is None
+    assert after_layer.pct_z_eval is not None and after_layer.hist_z_eval is not None
+    assert after.snapshot().batch_norm and not ln.snapshot().batch_norm

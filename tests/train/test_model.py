@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from bnviz.train.activations import ACTIVATIONS
 from bnviz.train.inits import INITS, initial_weights
-from bnviz.train.model import NOISE_SCALE, NOISE_SHIFT, Noise, Twin, build_twins, draw_noise
+from bnviz.train.model import Twin, build_twins
+from bnviz.train.noise import NOISE_SCALE, NOISE_SHIFT, Noise, draw_noise
 from bnviz.train.seeds import NOISE_STREAM, child_seed
 from bnviz.train.variants import TWINS, VARIANTS
 
@@ -22,9 +23,24 @@ def _batch(seed: int, n: int = 10, d: int = DIMS[0], classes: int = DIMS[-1]):
     return torch.randn(n, d, generator=g) * 2.0, torch.randint(0, classes, (n,), generator=g)
 
 
-def _twins(activation: str = "sigmoid", seed: int = 0, std: float = 0.5, variants=TWINS):
+def _twins(
+    activation: str = "sigmoid",
+    seed: int = 0,
+    std: float = 0.5,
+    variants=TWINS,
+    dims=DIMS,
+    groups: int = 1,
+):
     return build_twins(
-        DIMS, activation, "gaussian", std, seed, bn_momentum=0.2, bn_eps=1e-3, variants=variants
+        dims,
+        activation,
+        "gaussian",
+        std,
+        seed,
+        bn_momentum=0.2,
+        bn_eps=1e-3,
+        variants=variants,
+        groups=groups,
     )
 
 
@@ -194,7 +210,7 @@ def test_noisy_bn_train_step_matches_autograd_with_that_steps_noise():
 
 
 def test_variants_share_weights_and_unknown_ones_are_refused():
-    nets = _twins(variants=tuple(VARIANTS))
+    nets = _twins(variants=tuple(VARIANTS), dims=GN_DIMS, groups=2)
     assert list(nets) == list(VARIANTS)
     for net in nets.values():
         assert torch.equal(net.layers[0].W, nets["plain"].layers[0].W)
@@ -203,3 +219,99 @@ def test_variants_share_weights_and_unknown_ones_are_refused():
         _twins(variants=("plain", "groupnorm"))
     with pytest.raises(ValueError, match="batch_norm"):
         Twin("x", initial_weights(DIMS, "gaussian", 0.1, 0), "sigmoid", False, noise_seed=1)
+
+
+# -- every variant, the new normalizations included ------------------------------------------------
+
+GN_DIMS = [12, 8, 6, 4]  # hidden widths that split into 2 groups (of 4 and of 3 units)
+EXACT = {"rtol": 1e-6, "atol": 1e-6}  # float32, these small nets: a few ulps of rounding at most
+NEW = ["ln", "gn", "bn_after"]
+
+
+def _check_step_against_autograd(twin, x, y):
+    """One training step of ``twin`` and of its torch.nn copy: losses, every gradient and the
+    running statistics agree to 1e-6."""
+    oracle = twin.to_module().train()
+    loss = twin.train_step(x, y)
+    expected = F.cross_entropy(oracle(x), y)
+    expected.backward()
+    torch.testing.assert_close(loss, expected.detach(), **EXACT)
+    grads = dict(oracle.named_parameters())
+    assert [name for name, _ in twin.named_parameters()] == list(grads)  # same names, same order
+    for name, p in twin.named_parameters():
+        torch.testing.assert_close(p.grad, grads[name].grad, **EXACT, msg=f"gradient of {name}")
+    bns = [m for m in oracle if isinstance(m, torch.nn.BatchNorm1d)]
+    stats = [layer for layer in twin.layers if layer.running_mean is not None]
+    assert len(bns) == len(stats)
+    for layer, bn in zip(stats, bns, strict=True):
+        torch.testing.assert_close(layer.running_mean, bn.running_mean, **EXACT)
+        torch.testing.assert_close(layer.running_var, bn.running_var, **EXACT)
+
+
+@pytest.mark.parametrize("batch", [2, 3, 10])
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("kind", [name for name in VARIANTS if name != "noisy_bn"])
+def test_every_variant_matches_autograd(kind, activation, batch):
+    twin = _twins(activation, seed=3, variants=(kind,), dims=GN_DIMS, groups=2)[kind]
+    _check_step_against_autograd(twin, *_batch(batch, n=batch, d=GN_DIMS[0]))
+
+
+# Not 6: one unit per group outputs β whatever its input, and both sides' W gradients (exactly 0 in
+# exact arithmetic) are rounding noise of ~1e-5.
+@pytest.mark.parametrize("groups", [1, 2, 3])
+def test_group_norm_with_any_group_count_that_divides_the_widths(groups):
+    dims = [12, 6, 12, 4]
+    twin = _twins("tanh", variants=("gn",), dims=dims, groups=groups)["gn"]
+    assert [m.num_groups for m in twin.to_module() if isinstance(m, torch.nn.GroupNorm)] == [
+        groups,
+        groups,
+    ]
+    _check_step_against_autograd(twin, *_batch(5, n=7))
+    with pytest.raises(ValueError, match="4 groups do not divide 6 units"):
+        _twins(variants=("gn",), dims=dims, groups=4)
+
+
+@pytest.mark.parametrize("kind", NEW)
+def test_new_variants_track_torch_training_over_several_steps(kind):
+    """Same optimizer on both sides, changing batch sizes: parameters and running stats agree."""
+    twin = _twins("sigmoid", seed=1, variants=(kind,), dims=GN_DIMS, groups=2)[kind]
+    oracle = twin.to_module().train()
+    opt_twin = torch.optim.SGD(twin.parameters(), lr=0.3, momentum=0.9)
+    opt_oracle = torch.optim.SGD(oracle.parameters(), lr=0.3, momentum=0.9)
+    for step in range(6):
+        x, y = _batch(step, n=2 + 3 * (step % 3), d=GN_DIMS[0])
+        twin.train_step(x, y)
+        opt_twin.step()
+        opt_oracle.zero_grad()
+        F.cross_entropy(oracle(x), y).backward()
+        opt_oracle.step()
+    params = dict(oracle.named_parameters())
+    for name, p in twin.named_parameters():
+        torch.testing.assert_close(p, params[name].detach(), rtol=1e-5, atol=1e-6, msg=name)
+    if kind == "bn_after":
+        bn = oracle[2]  # Linear, Sigmoid, then the first layer's BN
+        torch.testing.assert_close(twin.layers[0].running_var, bn.running_var, **EXACT)
+
+
+def test_new_variants_are_built_as_the_registry_describes():
+    nets = _twins(variants=("ln", "gn", "bn_after"), dims=GN_DIMS, groups=2)
+    kinds = {name: [type(m).__name__ for m in net.to_module()][:4] for name, net in nets.items()}
+    assert kinds == {
+        "ln": ["Linear", "LayerNorm", "Sigmoid", "Linear"],
+        "gn": ["Linear", "GroupNorm", "Sigmoid", "Linear"],
+        "bn_after": ["Linear", "Sigmoid", "BatchNorm1d", "Linear"],
+    }
+    for name, net in nets.items():
+        first = net.layers[0]
+        assert (first.b is not None) == (name == "bn_after")  # the bias only where nothing follows
+        assert torch.equal(first.gamma, torch.ones(8)) and torch.equal(first.beta, torch.zeros(8))
+        assert (first.running_mean is not None) == (name == "bn_after")  # LN, GN: no running stats
+        assert torch.equal(first.W, nets["ln"].layers[0].W)
+
+
+def test_every_registered_variant_has_a_distinct_okabe_ito_colour_and_a_formula():
+    okabe_ito = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+    colours = [v.color for v in VARIANTS.values()]
+    assert set(colours) <= okabe_ito and len(set(colours)) == len(colours)
+    assert len({v.label for v in VARIANTS.values()}) == len(VARIANTS)
+    assert all(v.formula.startswith("h = ") for v in VARIANTS.values())

@@ -152,3 +152,44 @@ def test_presenter_look_enlarges_text_and_lines_and_the_default_is_unchanged(sna
         if a["text"].startswith("lr ")
     )
     assert lr_note["font"]["size"] >= 20
+
+
+@pytest.fixture(scope="module")
+def four():
+    cfg = RunConfig(
+        dataset="moons",
+        hidden=(8, 8),
+        record_every=5,
+        eval_every=20,
+        variants=("bn", "ln", "gn", "bn_after"),
+        groups=2,
+    )
+    exp = Experiment(cfg)
+    exp.step(30)
+    yield exp.snapshot()
+    exp.close()
+
+
+def test_four_variants_each_get_their_colour_label_and_panel(four):
+    from bnviz.style import VARIANT_COLORS, VARIANT_LABELS
+
+    names = list(four.twins)
+    assert names == ["bn", "ln", "gn", "bn_after"]
+    curves = plots.curves_figure(four)
+    legend = [t for t in curves["data"] if t.get("showlegend", True)]
+    assert [t["name"] for t in legend] == [VARIANT_LABELS[n] for n in names]
+    assert [t["line"]["color"] for t in legend] == [VARIANT_COLORS[n] for n in names]
+    pct = plots.percentile_figure(four, names, inference=True)
+    ranges = {tuple(pct["layout"][f"yaxis{k + 1 if k else ''}"]["range"]) for k in range(4)}
+    assert len(ranges) == 1  # one shared y range over the four panels
+    titles = [a["text"] for a in pct["layout"]["annotations"]]
+    assert titles == [f"<b>{VARIANT_LABELS[n]}</b>" for n in names]  # short titles...
+    assert pct["layout"]["yaxis"]["title"]["text"].startswith("layer 2, unit")  # ...and where
+    dashed = {t["yaxis"] for t in pct["data"] if "test time" in t.get("name", "")}
+    assert dashed == {"y", "y4"}  # bn and bn_after have running averages; ln and gn none
+    now = plots.current_histogram_figure(four, names)
+    assert [t["name"] for t in now["data"] if t["showlegend"]] == [VARIANT_LABELS[n] for n in names]
+    for trace in now["data"]:
+        assert np.isclose(np.sum(trace["y"]), 1.0)  # each outline is one histogram's shares
+    for fig in (curves, pct, now, plots.saturation_figure(four, names)):
+        go.Figure(fig)
