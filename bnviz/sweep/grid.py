@@ -14,7 +14,6 @@ is made, so a variant registered later is accepted without a change here.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -28,21 +27,23 @@ MAX_STEPS = 100_000  # per run; a sweep is many short runs
 DEFAULT_STEPS = 3_000  # per run: past the plain net's plateau at a good LR, ~3.5 s of one core
 DEFAULT_SEEDS = 3  # the least that shows a spread at all
 EVAL_EVERY = 100  # steps between test evaluations: the resolution of "steps to 90%"
+EVAL_SIZE = 2_000  # held-out test digits behind each evaluation: ±0.7% standard error near 90%
 
 
 @dataclass(frozen=True)
 class Sweep:
-    """One sweep: ``values`` (the default grid, as strings) applied to ``base`` by :meth:`config`."""
+    """One sweep: ``values`` (the default grid, as strings) applied to ``RunConfig()`` by
+    :meth:`config`. (Building a ``RunConfig`` checks its registries, which load torch: a page that
+    only reads a shipped result never does.)"""
 
     name: str
     title: str  # the axis title
     values: tuple[str, ...]
-    base: RunConfig
 
     def config(self, value: str, **changes) -> RunConfig:
-        """``base`` with grid ``value`` applied (and ``changes``, e.g. ``seed``); ValueError with a
-        sentence if ``value`` is not a value of this sweep."""
-        return dataclasses.replace(self.base, **changes, **self._fields(value))
+        """``RunConfig()`` with grid ``value`` applied (and ``changes``, e.g. ``seed``);
+        ValueError with a sentence if ``value`` is not a value of this sweep."""
+        return RunConfig(**changes, **self._fields(value))
 
     def _fields(self, value: str) -> dict:
         if self.name == "lr":
@@ -56,7 +57,7 @@ class Sweep:
     def fixed(self, dataset: str = "mnist") -> str:
         """One line on what stays fixed while this sweep varies its field, e.g. ``mnist · 3×100
         sigmoid · gaussian σ=0.05 · sgd lr varied · batch 60``."""
-        base = dataclasses.replace(self.base, dataset=dataset)
+        base = RunConfig(dataset=dataset)
         text = base.summary().rsplit(" · seed", 1)[0]
         if self.name == "lr":
             return text.replace(f"lr {base.lr:g}", "lr varied")
@@ -74,13 +75,11 @@ SWEEPS: dict[str, Sweep] = {
         "lr",
         "Learning rate (plain SGD)",
         ("0.01", "0.03", "0.1", "0.3", "1", "3", "10", "30", "100"),
-        RunConfig(),
     ),
     "init": Sweep(
         "init",
         "Initial weights",
         ("0.01", "0.03", "0.1", "0.3", "1", "xavier", "he"),
-        RunConfig(),
     ),
 }
 

@@ -5,7 +5,8 @@ fresh interpreter per worker, no forked torch state), one worker per core by def
 torch thread (``configure_torch_threads(1)``) and the engine's ``parallel=False``: the pool, not
 threads inside a run, keeps the cores busy. Each run depends only on its :class:`RunSpec` (weights,
 batches and eval digits are drawn from its seed), and results are put in their place by spec, not by
-arrival, so a sweep's result is the same for any number of workers.
+arrival, so a sweep's result is the same for any number of workers (and the same as the live job's, which
+also runs with one torch thread: another thread count sums in another order).
 
 Progress (``steps_done`` = runs done, ``steps`` = runs, ``steps_per_second`` = runs per second of
 wall time, ``eta_seconds``, ``finished``, ``unit``) fits :class:`bnviz.figure1.progress.TerminalProgress`.

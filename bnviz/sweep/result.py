@@ -119,8 +119,7 @@ class SweepResult(ShippedResult):
             "seeds": np.asarray(self.seeds, np.int64),
             "steps": self.steps,
             "total_steps": np.int64(self.total_steps),
-            # accuracies are k / n_digits: float32 keeps them to 7 digits and halves the file
-            "curves": self.curves.astype(np.float32),
+            "curves": self.curves,
             "final_accuracy": self.final_accuracy,
             "diverged_at": self.diverged_at,
             "done": self.done,
@@ -145,7 +144,7 @@ class SweepResult(ShippedResult):
                     seeds=tuple(npz["seeds"].tolist()),
                     steps=npz["steps"],
                     total_steps=int(npz["total_steps"]),
-                    curves=npz["curves"].astype(np.float64),
+                    curves=npz["curves"],
                     final_accuracy=npz["final_accuracy"],
                     diverged_at=npz["diverged_at"],
                     done=npz["done"],
@@ -216,6 +215,7 @@ def from_outcomes(
     grid: Grid, outcomes: Sequence[RunOutcome], meta: Mapping[str, Any] | None = None
 ) -> SweepResult:
     """The result of ``grid`` from the runs done so far (``outcomes``, any order, any subset)."""
+    from bnviz.config import RunConfig
     from bnviz.sweep.grid import SWEEPS
     from bnviz.sweep.trial import eval_steps
 
@@ -237,7 +237,7 @@ def from_outcomes(
     made = {
         "dataset": grid.dataset,
         "summary": sweep.fixed(grid.dataset),
-        "config": sweep.base.to_query_params(),
+        "config": RunConfig(dataset=grid.dataset).to_query_params(),
         "varied": grid.sweep,
         "run_seconds": round(seconds, 2),
         **(meta or {}),

@@ -24,11 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from bnviz.data import load_dataset
-from bnviz.sweep.grid import EVAL_EVERY, RunSpec
+from bnviz.sweep.grid import EVAL_EVERY, EVAL_SIZE, RunSpec
 from bnviz.train.experiment import Experiment
 from bnviz.train.probe import accuracy
 
-EVAL_SIZE = 2_000  # digits behind each point of the curve: ±0.7% standard error near 90%
 PROBE_SIZE = 60  # one batch: the sweep reads no probe statistics, so keep them cheap
 
 
