@@ -35,6 +35,7 @@ PAGES = {
     "bn-arithmetic": ("bn_arithmetic.png", None),
     "paper-figure1": ("paper_figure1.png", None),
     "does-bn-reduce-ics": ("does_bn_reduce_ics.png", None),
+    "lr-and-init": ("lr_init_sweeps.png", None),
 }
 
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 DATA = Path(__file__).parents[1] / "data"
 FORMAT_VERSION = 1
 REACH = 0.9  # "steps to 90%": the first evaluation at which a run's test accuracy reaches this
+REACH_SLACK = 1e-6  # far below one digit of 2,000 (5e-4), far above float32 rounding (~3e-8)
 
 
 def result_path(sweep: str) -> Path:
@@ -98,7 +99,9 @@ class SweepResult(ShippedResult):
     def steps_to(self, target: float = REACH) -> np.ndarray:
         """``# (V, G, S)`` int64: the first evaluation step at which each run's test accuracy
         reaches ``target``; -1 if it never does (or has not yet)."""
-        reached = np.nan_to_num(self.curves, nan=-1.0) >= target
+        # An accuracy is a whole number of digits over the eval set's size; a file that stored it
+        # as float32 reads 0.9 back as 0.89999998: a millionth of slack keeps "reached" the same.
+        reached = np.nan_to_num(self.curves, nan=-1.0) >= target - REACH_SLACK
         first = np.argmax(reached, axis=-1)
         return np.where(reached.any(axis=-1), self.steps[first], -1)
 

@@ -78,3 +78,13 @@ def test_outcomes_land_in_their_cells_in_any_order():
     assert full.final_accuracy[:, :, 0].tolist() == [[0.0, 0.1], [0.2, 0.3]]
     assert full.diverged_at[:, :, 0].tolist() == [[0, 0], [0, 5]]
     assert "lr varied" in full.meta["summary"]
+
+
+def test_steps_to_90_survives_float32_rounding_of_exactly_90_percent():
+    import dataclasses
+
+    result = fake_result({"plain": 1})
+    curves = np.array(result.curves)
+    curves[0, 0, 0, 2] = np.float32(1800 / 2000)  # 0.89999998 once stored as float32
+    changed = dataclasses.replace(result, curves=curves)
+    assert changed.steps_to(0.9)[0, 0, 0] == 200

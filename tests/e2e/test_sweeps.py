@@ -1,0 +1,38 @@
+"""The sweeps page in a real browser: the shipped heatmaps and charts drawn, with their words, no
+exception. The page is served on its own (the router lists it once app.py has its line)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e import harness
+
+pytestmark = pytest.mark.own_server
+STATIC_PLOTS = "[data-testid=stPlotlyChart] .main-svg"
+
+
+@pytest.fixture(scope="module")
+def page_url():
+    with harness.StreamlitServer("pages/lr_init_sweeps.py") as server:
+        yield server.url
+
+
+def test_shows_the_shipped_heatmaps_without_exception(page, page_url):
+    page.goto(page_url)
+    harness.wait_for_app(page, timeout=60_000)
+    # Both shipped sweeps: 3 charts each, drawn from the files, no training.
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{STATIC_PLOTS}').length >= 6", timeout=30_000
+    )
+    # Each heatmap has its coloured cells and its cell labels.
+    heatmaps = page.evaluate(
+        "() => document.querySelectorAll('[data-testid=stPlotlyChart] .heatmaplayer image, "
+        "[data-testid=stPlotlyChart] .heatmaplayer .hm').length"
+    )
+    assert heatmaps >= 2, heatmaps
+    page.locator(".main-svg").get_by_text("Largest stable learning rate per variant").first.wait_for()
+    page.locator(".main-svg").get_by_text("Which inits train, per variant").first.wait_for()
+    assert page.get_by_text("Largest stable learning rate:").count() >= 1
+    # The scale-invariance table is there, computed.
+    page.get_by_text("‖∂ℓ/∂(cW)‖ / ‖∂ℓ/∂W‖").first.wait_for()
+    assert harness.exceptions_on(page) == []
