@@ -51,7 +51,7 @@ def test_scale_invariance_numbers_are_computed_for_the_chosen_c():
     assert not at.exception
     r = scale_invariance(10.0, 2)
     text = text_of(at)
-    assert f"layer 2's W scaled by c = 10" in text
+    assert "layer 2's W scaled by c = 10" in text
     assert f"scales by {r.grad_ratio('bn'):.4f} (1/c = 0.1000)" in text
     assert f"{r.max_change('plain'):.3f}" in text
 

@@ -30,7 +30,9 @@ def test_shows_the_shipped_heatmaps_without_exception(page, page_url):
         "[data-testid=stPlotlyChart] .heatmaplayer .hm').length"
     )
     assert heatmaps >= 2, heatmaps
-    page.locator(".main-svg").get_by_text("Largest stable learning rate per variant").first.wait_for()
+    page.locator(".main-svg").get_by_text(
+        "Largest stable learning rate per variant"
+    ).first.wait_for()
     page.locator(".main-svg").get_by_text("Which inits train, per variant").first.wait_for()
     assert page.get_by_text("Largest stable learning rate:").count() >= 1
     # The scale-invariance table is there, computed.
