@@ -36,7 +36,7 @@ def test_shows_the_shipped_lr_sweep_with_its_computed_verdict():
     text = text_of(at)
     plain, bn = findings.largest_stable(result, "plain"), findings.largest_stable(result, "bn")
     assert f"**{plain} without BN**" in text and f"**{bn} with BN**" in text
-    assert findings.summary(result).capitalize() in text
+    assert "Largest stable LR: without BN " + plain in text  # capitals kept
     assert "python -m bnviz.sweep lr" in " ".join(e.body for e in at.expander[0].markdown)
     assert len(at.get("plotly_chart")) >= 3
     assert at.button(key="sweep_run").disabled is False

@@ -104,10 +104,10 @@ def scale_caption(r: ScaleResult) -> str:
     """What the table shows, with its numbers."""
     bn, pl = VARIANT_LABELS["bn"], VARIANT_LABELS["plain"]
     return (
-        f"Computed on 60 test digits, layer {r.layer}'s W scaled by c = {r.c:g}. {bn.capitalize()}: "
+        f"Computed on 60 test digits, layer {r.layer}'s W scaled by c = {r.c:g}. {bn[:1].upper() + bn[1:]}: "
         f"the logits move by at most {r.max_change('bn'):.1e} and the gradient norm scales by "
         f"{r.grad_ratio('bn'):.4f} (1/c = {1 / r.c:.4f}): the output ignores the scale of W and "
-        f"the gradient shrinks as W grows. {pl.capitalize()}: the logits move by up to "
+        f"the gradient shrinks as W grows. {pl[:1].upper() + pl[1:]}: the logits move by up to "
         f"{r.max_change('plain'):.3f}, the layer's sigmoids by up to "
         f"{r.max_layer_change('plain'):.3f}. Not exactly 0 with BN: eps = 1e-5 sits next to "
         f"the batch variance of Wu (smallest over the units: {r.least_var:.3f} at c = 1, times c²)."

@@ -122,11 +122,16 @@ def captions(result: SweepResult) -> dict[str, str]:
         ),
         "stability": (
             f"Filled: stable; open: finished without diverging but some seed below "
-            f"{STABLE_ACCURACY:.0%}; ✗: a seed diverged. {findings.summary(result).capitalize()}. "
+            f"{STABLE_ACCURACY:.0%}; ✗: a seed diverged. {_first_upper(findings.summary(result))}. "
             f"{_divergences(result)}"
         ),
         "steps": _steps_caption(result, sweep.label),
     }
+
+
+def _first_upper(text: str) -> str:
+    """``str.capitalize`` without lowering the rest ("BN" stays "BN")."""
+    return text[:1].upper() + text[1:]
 
 
 def _chance(result: SweepResult) -> str:

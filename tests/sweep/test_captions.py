@@ -38,6 +38,7 @@ def test_divergence_and_stuck_runs_are_counted_in_the_captions():
         in notes["stability"]
     )
     assert "3 seeds per cell" in notes["heatmap"]
+    assert "Largest stable LR: without BN 0.1, with BN 10" in notes["stability"]
     # plain at LR 1 finished at 30%: not stable, but not near chance either
     assert "Near chance" not in notes["heatmap"]
     assert "with BN fastest at LR 0.01 (step 300)" in notes["steps"]
