@@ -231,6 +231,7 @@ def steps_to_90(result: SweepResult) -> Figure:
                 "marker": {"color": _color(variant)},
                 "text": text,
                 "textposition": "outside",
+                "textfont": {"size": 11},
                 "cliponaxis": False,
                 "hovertemplate": "%{y:,.0f} steps (%{text} seeds)<extra>"
                 + label(variant)
@@ -240,18 +241,14 @@ def steps_to_90(result: SweepResult) -> Figure:
     return {
         "data": traces,
         "layout": style.base_layout(
-            340,
+            380,
             barmode="group",
-            margin={"l": 70, "r": 20, "t": 50, "b": 60},
+            margin={"l": 70, "r": 20, "t": 50, "b": 110},
             xaxis=_categories(result, _x_title(result)),
             yaxis=style.axis("steps", range=[0, 1.15 * result.total_steps]),
-            legend={"orientation": "h", "y": -0.25},
+            legend={"orientation": "h", "y": -0.38, "x": 0},
             annotations=[
-                style.panel_title(
-                    f"Steps to {REACH:.0%} test accuracy (mean of the seeds that reached it; "
-                    "label: seeds that did)",
-                    [0, 1],
-                )
+                style.panel_title(f"Steps to {REACH:.0%} test accuracy (label: seeds)", [0, 1])
             ],
         ),
     }
