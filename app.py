@@ -19,6 +19,7 @@ PAGES = {
         N_("Does BN reduce ICS?"),
         ":material/quiz:",
     ),
+    "lr-and-init": ("pages/lr_init_sweeps.py", N_("Learning rate and init"), ":material/tune:"),
 }
 
 _ = i18n.translator_now()

@@ -53,6 +53,7 @@ PAGES = {
     ("which-axis", "en"): ("which_axis.png", _wait_for_which_axis),
     ("paper-figure1", "en"): ("paper_figure1.png", None),
     ("does-bn-reduce-ics", "en"): ("does_bn_reduce_ics.png", None),
+    ("lr-and-init", "en"): ("lr_init_sweeps.png", None),
     ("", "ko"): ("home_ko.png", None),
     ("bn-arithmetic", "ko"): ("bn_arithmetic_ko.png", None),
     ("paper-figure1", "ko"): ("paper_figure1_ko.png", None),

@@ -2,7 +2,8 @@
 experiment CLIs share around them.
 
 Anything with ``steps_done``, ``steps``, ``steps_per_second``, ``eta_seconds`` and ``finished``
-(e.g. :class:`bnviz.figure1.Figure1Job`) can be shown.
+(e.g. :class:`bnviz.figure1.Figure1Job`) can be shown; an optional ``unit`` (default ``"steps"``)
+names what it counts (a sweep counts ``"runs"``).
 """
 
 from __future__ import annotations
@@ -21,13 +22,17 @@ def clock(seconds: float) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
-def progress_line(done: int, total: int, rate: float, eta: float | None, width: int = 30) -> str:
-    """``[#######.......] 12,000/50,000 steps  1,234 steps/s  ETA 0:31`` (no trailing newline)."""
+def progress_line(
+    done: int, total: int, rate: float, eta: float | None, width: int = 30, unit: str = "steps"
+) -> str:
+    """``[#######.......] 12,000/50,000 steps  1,234 steps/s  ETA 0:31`` (no trailing newline);
+    a rate below 10 per second keeps two decimals (``0.42 runs/s``)."""
     filled = int(width * done / total) if total else width
     eta_text = "--:--" if eta is None else clock(eta)
+    rate_text = f"{rate:,.0f}" if rate >= 10 or rate == 0 else f"{rate:.2f}"
     return (
-        f"[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} steps  "
-        f"{rate:,.0f} steps/s  ETA {eta_text}"
+        f"[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} {unit}  "
+        f"{rate_text} {unit}/s  ETA {eta_text}"
     )
 
 
@@ -41,7 +46,13 @@ class TerminalProgress:
 
     def __call__(self, job) -> None:
         now = time.monotonic()
-        line = progress_line(job.steps_done, job.steps, job.steps_per_second, job.eta_seconds)
+        line = progress_line(
+            job.steps_done,
+            job.steps,
+            job.steps_per_second,
+            job.eta_seconds,
+            unit=getattr(job, "unit", "steps"),
+        )
         if self.tty:
             if now - self.last >= 0.2 or job.finished:
                 self.stream.write("\r" + line)
