@@ -1,10 +1,16 @@
-"""The two sweeps, their grid values, and the run specs of a sweep: what to train, validated.
+"""The sweeps, their grid values, and the run specs of a sweep: what to train, validated.
 
 A sweep varies one thing of the paper's setup (``RunConfig()``) and keeps the rest:
 
 - ``lr``: the learning rate of plain SGD, on a log grid (init: ``RunConfig``'s N(0, 0.05²));
 - ``init``: the initial weights, a Gaussian of each std, or Xavier / He (``bnviz.train.inits``)
-  (learning rate: ``RunConfig``'s 0.5).
+  (learning rate: ``RunConfig``'s 0.5);
+- ``batch``: the batch size ``m``, every run seeing the same number of training *examples*
+  (``Grid.examples``, so a batch of ``m`` takes ``examples // m`` steps), with the learning rate
+  scaled with the batch, ``0.5 · m / 60`` (the linear scaling rule: the same examples and the same
+  gradient noise scale ``lr / m`` at every ``m``, so SGD itself treats the batch sizes alike and
+  what changes with ``m`` is how noisy each batch's statistics are). Wu & He (2018) compare batch
+  norm and group norm across batch sizes the same way.
 
 Grid values travel as strings (``"0.3"``, ``"xavier"``): they label heatmap columns, CSV rows and
 ``.npz`` arrays. A sweep is the product variants x values x seeds of independent short runs
@@ -17,7 +23,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from bnviz.config import RunConfig
+from bnviz.config import RunConfig, check_field
+from bnviz.i18n import N_, UserError
 from bnviz.train.variants import TWINS, VARIANTS
 
 MAX_VALUES = 12  # grid values per sweep
@@ -28,6 +35,9 @@ DEFAULT_STEPS = 3_000  # per run: past the plain net's plateau at a good LR, ~3.
 DEFAULT_SEEDS = 3  # the least that shows a spread at all
 EVAL_EVERY = 100  # steps between test evaluations: the resolution of "steps to 90%"
 EVAL_SIZE = 2_000  # held-out test digits behind each evaluation: ±0.7% standard error near 90%
+PAPER_BATCH = 60  # the batch sweep scales RunConfig's LR (0.5 at the paper's batch) with m / 60
+DEFAULT_EXAMPLES = 60_000  # the batch sweep: one epoch of MNIST per run (~40 s of one core over m)
+MAX_EXAMPLES = 200_000  # batch 2: MAX_STEPS steps
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,9 @@ class Sweep:
         return RunConfig(**changes, **self._fields(value))
 
     def _fields(self, value: str) -> dict:
+        if self.name == "batch":
+            m = batch_size(value)
+            return {"batch_size": m, "lr": RunConfig().lr * m / PAPER_BATCH}
         if self.name == "lr":
             return {"lr": _number(value, "learning rate")}
         if value in ("xavier", "he"):
@@ -61,12 +74,17 @@ class Sweep:
         text = base.summary().rsplit(" · seed", 1)[0]
         if self.name == "lr":
             return text.replace(f"lr {base.lr:g}", "lr varied")
+        if self.name == "batch":
+            text = text.replace(f"lr {base.lr:g}", f"lr {base.lr:g}·m/{PAPER_BATCH}")
+            return text.replace(f"batch {base.batch_size}", "batch m varied")
         return text.replace(f"gaussian σ={base.init_std:g}", "init varied")
 
     def label(self, value: str) -> str:
         """How a value reads in a sentence: ``"LR 0.3"``, ``"std 0.1"``, ``"Xavier"``."""
         if self.name == "lr":
             return f"LR {value}"
+        if self.name == "batch":
+            return f"batch {value}"
         return {"xavier": "Xavier", "he": "He"}.get(value, f"std {value}")
 
 
@@ -81,6 +99,7 @@ SWEEPS: dict[str, Sweep] = {
         "Initial weights",
         ("0.01", "0.03", "0.1", "0.3", "1", "xavier", "he"),
     ),
+    "batch": Sweep("batch", "Batch size m", ("2", "4", "8", "16", "60", "256")),
 }
 
 
@@ -95,20 +114,28 @@ class RunSpec:
     steps: int
     dataset: str = "mnist"
 
+    @property
+    def eval_every(self) -> int:
+        """Steps between test evaluations: ``EVAL_EVERY``; the batch sweep measures its runs at
+        the end only (``bnviz.sweep.batch_measure``), so it evaluates there alone."""
+        return self.steps if self.sweep == "batch" else min(EVAL_EVERY, self.steps)
+
     def config(self) -> RunConfig:
-        """The run's config: evaluated every ``EVAL_EVERY`` steps, recorded only at the end."""
+        """The run's config: evaluated every ``eval_every`` steps, recorded only at the end."""
         return SWEEPS[self.sweep].config(
             self.value,
             seed=self.seed,
             dataset=self.dataset,
-            eval_every=min(EVAL_EVERY, self.steps),
+            eval_every=self.eval_every,
             record_every=min(self.steps, 10_000),
         )
 
 
 @dataclass(frozen=True)
 class Grid:
-    """A validated sweep: every (variant, value, seed) of it, in that nesting order."""
+    """A validated sweep: every (variant, value, seed) of it, in that nesting order. ``steps``: each
+    run's (the batch sweep: of its longest run, ``examples // smallest m``); ``examples``: the batch
+    sweep's training examples per run (0 for the other sweeps)."""
 
     sweep: str
     variants: tuple[str, ...]
@@ -116,13 +143,18 @@ class Grid:
     seeds: tuple[int, ...]
     steps: int
     dataset: str = "mnist"
+    examples: int = 0
 
     def __post_init__(self) -> None:
         check(self)
 
+    def run_steps(self, value: str) -> int:
+        """The steps of a run at grid ``value``: ``steps``, or ``examples // m`` (batch sweep)."""
+        return self.examples // int(value) if self.sweep == "batch" else self.steps
+
     def specs(self) -> list[RunSpec]:
         return [
-            RunSpec(self.sweep, v, x, s, self.steps, self.dataset)
+            RunSpec(self.sweep, v, x, s, self.run_steps(x), self.dataset)
             for v in self.variants
             for x in self.values
             for s in self.seeds
@@ -131,6 +163,12 @@ class Grid:
     @property
     def runs(self) -> int:
         return len(self.variants) * len(self.values) * len(self.seeds)
+
+    @property
+    def total_steps(self) -> int:
+        """Training steps over every run (a live job's progress)."""
+        per_seed = sum(self.run_steps(x) for x in self.values)
+        return len(self.variants) * len(self.seeds) * per_seed
 
 
 def make_grid(
@@ -141,20 +179,28 @@ def make_grid(
     steps: int = DEFAULT_STEPS,
     first_seed: int = 0,
     dataset: str = "mnist",
+    examples: int = DEFAULT_EXAMPLES,
 ) -> Grid:
     """A :class:`Grid` from what a user types: names and values as comma lists or tuples, ``seeds``
-    as a count (seeds ``first_seed, first_seed + 1, ...``). ValueError with a sentence otherwise."""
+    as a count (seeds ``first_seed, first_seed + 1, ...``). The batch sweep takes ``examples`` (its
+    runs' length) and ignores ``steps``; the others the reverse. ValueError with a sentence otherwise."""
     if sweep not in SWEEPS:
         raise ValueError(f"Unknown sweep '{sweep}'; choose one of: {', '.join(SWEEPS)}.")
     if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= MAX_SEEDS:
         raise ValueError(f"Choose between 1 and {MAX_SEEDS} seeds, got {seeds!r}.")
+    values = SWEEPS[sweep].values if values is None else _split(values)
+    if sweep == "batch":
+        _check_examples(examples)
+        # a batch below 2 is refused by check() with RunConfig's sentence; no division by 0 first
+        steps = examples // max(1, min((batch_size(x) for x in values), default=1))
     return Grid(
         sweep,
         _split(variants),
-        SWEEPS[sweep].values if values is None else _split(values),
+        values,
         tuple(range(first_seed, first_seed + seeds)),
         steps,
         dataset,
+        examples if sweep == "batch" else 0,
     )
 
 
@@ -174,6 +220,24 @@ def check(grid: Grid) -> None:
             raise ValueError(f"Each {kind} may appear once, got {', '.join(map(str, items))}.")
     if not 1 <= len(grid.values) <= MAX_VALUES:
         raise ValueError(f"Choose between 1 and {MAX_VALUES} grid values, got {len(grid.values)}.")
+    if grid.sweep == "batch":
+        _check_examples(grid.examples)
+        for value in grid.values:  # the range first: a batch of 0 would divide by 0 below
+            if msg := check_field("batch_size", batch_size(value)):
+                raise ValueError(msg)
+        if short := [x for x in grid.values if grid.run_steps(x) < 1]:
+            raise UserError(
+                N_(
+                    "{examples:,} training examples are fewer than one batch of {m}: let each "
+                    "run see more examples, or use smaller batches."
+                ),
+                examples=grid.examples,
+                m=short[0],
+            )
+        if grid.steps != max(grid.run_steps(x) for x in grid.values):
+            raise ValueError("A batch sweep's steps are those of its longest run.")  # a code bug
+    elif grid.examples:
+        raise ValueError(f"The {grid.sweep} sweep counts steps, not examples.")  # a code bug
     if isinstance(grid.steps, bool) or not isinstance(grid.steps, int):
         raise ValueError(f"The number of steps must be a whole number, got {grid.steps!r}.")
     if not 1 <= grid.steps <= MAX_STEPS:
@@ -185,6 +249,31 @@ def check(grid: Grid) -> None:
         )
     for value in grid.values:  # each value must make a valid config (range checks included)
         sweep.config(value, seed=grid.seeds[0], dataset=grid.dataset)
+
+
+def batch_size(text: str) -> int:
+    """A batch-sweep value as a batch size; ValueError with a sentence if it is not a whole number
+    (``RunConfig`` checks the range)."""
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        raise UserError(
+            N_("'{text}' is not a batch size: give a whole number such as 16."), text=str(text)[:40]
+        ) from None
+
+
+def _check_examples(examples: object) -> None:
+    if isinstance(examples, bool) or not isinstance(examples, int):
+        raise UserError(
+            N_("The number of training examples must be a whole number, got {value}."),
+            value=repr(examples)[:40],
+        )
+    if not 1 <= examples <= MAX_EXAMPLES:
+        raise UserError(
+            N_("Choose between 1 and {max:,} training examples per run, got {examples:,}."),
+            max=MAX_EXAMPLES,
+            examples=examples,
+        )
 
 
 def _split(items: tuple[str, ...] | str) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from bnviz.sweep.batch_result import BatchResult
 from bnviz.sweep.grid import Grid
 from bnviz.sweep.result import SweepResult, from_outcomes
 from bnviz.sweep.trial import RunOutcome, Trial
@@ -30,7 +31,7 @@ class SweepJob(Job):
     thread_name = "bnviz-sweep"
 
     def __init__(self, grid: Grid):
-        super().__init__(grid.runs * grid.steps)
+        super().__init__(grid.total_steps)
         self.grid = grid
         self._outcomes: list[RunOutcome] = []
         self._outcomes_lock = threading.Lock()
@@ -40,7 +41,7 @@ class SweepJob(Job):
         with self._outcomes_lock:
             return len(self._outcomes)
 
-    def result(self) -> SweepResult:
+    def result(self) -> SweepResult | BatchResult:
         """The runs done so far as a sweep result (complete once ``finished``)."""
         with self._outcomes_lock:
             outcomes = list(self._outcomes)
@@ -48,8 +49,9 @@ class SweepJob(Job):
         return from_outcomes(self.grid, outcomes, meta)
 
     def _work_loop(self, progress: Callable[[SweepJob], None] | None) -> None:
-        per_run = self.grid.steps
-        for k, spec in enumerate(self.grid.specs()):
+        before = 0  # steps of the runs before this one (runs differ in length in the batch sweep)
+        for spec in self.grid.specs():
+            per_run = spec.steps
             began = time.perf_counter()
             trial = Trial(spec)
             self.setup_seconds += time.perf_counter() - began
@@ -59,11 +61,12 @@ class SweepJob(Job):
                 began = time.perf_counter()
                 trial.advance(CHUNK)
                 # never "finished" before the last outcome is in the result
-                self._done = k * per_run + min(trial.steps_done, per_run - 1)
+                self._done = before + min(trial.steps_done, per_run - 1)
                 self._work_seconds += time.perf_counter() - began
                 if progress is not None:
                     progress(self)
             outcome = trial.outcome()
             with self._outcomes_lock:
                 self._outcomes.append(outcome)
-            self._done = (k + 1) * per_run
+            before += per_run
+            self._done = before

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
+from bnviz.sweep.batch_result import BatchResult
 from bnviz.sweep.grid import Grid, RunSpec
 from bnviz.sweep.result import SweepResult, from_outcomes
 from bnviz.sweep.trial import RunOutcome, run_trial
@@ -76,7 +77,7 @@ class PoolSweep:
         rate = self.steps_per_second
         return (self.steps - self.steps_done) / rate if rate > 0 else None
 
-    def run(self, progress: Callable[[PoolSweep], None] | None = None) -> SweepResult:
+    def run(self, progress: Callable[[PoolSweep], None] | None = None) -> SweepResult | BatchResult:
         """Train every run; ``progress(self)`` after each one. Returns the complete result."""
         specs = self.grid.specs()
         outcomes: dict[RunSpec, RunOutcome] = {}
@@ -88,7 +89,9 @@ class PoolSweep:
             initargs=(self.grid.dataset,),
         ) as pool:
             self._began = time.perf_counter()
-            futures = [pool.submit(run_trial, spec) for spec in specs]
+            # longest runs first, so no worker is left with a long one at the end
+            longest_first = sorted(specs, key=lambda spec: -spec.steps)
+            futures = [pool.submit(run_trial, spec) for spec in longest_first]
             try:
                 for future in as_completed(futures):
                     outcome = future.result()

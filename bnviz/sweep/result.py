@@ -29,6 +29,7 @@ import numpy as np
 from bnviz.shipped import ShippedResult
 
 if TYPE_CHECKING:
+    from bnviz.sweep.batch_result import BatchResult
     from bnviz.sweep.grid import Grid
     from bnviz.sweep.trial import RunOutcome
 
@@ -216,8 +217,13 @@ class SweepResult(ShippedResult):
 
 def from_outcomes(
     grid: Grid, outcomes: Sequence[RunOutcome], meta: Mapping[str, Any] | None = None
-) -> SweepResult:
-    """The result of ``grid`` from the runs done so far (``outcomes``, any order, any subset)."""
+) -> SweepResult | BatchResult:
+    """The result of ``grid`` from the runs done so far (``outcomes``, any order, any subset); the
+    batch sweep's is a :class:`bnviz.sweep.batch_result.BatchResult`."""
+    if grid.sweep == "batch":
+        from bnviz.sweep import batch_result
+
+        return batch_result.from_outcomes(grid, outcomes, meta)
     from bnviz.config import RunConfig
     from bnviz.sweep.grid import SWEEPS
     from bnviz.sweep.trial import eval_steps

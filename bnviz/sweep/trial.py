@@ -12,6 +12,9 @@ Measured, in inference mode (BN with its running averages):
 - at the end, the final test accuracy on all of MNIST's 10,000 test digits (none is ever trained
   on; the engine's probe digits only record statistics).
 
+A run of the batch sweep is also measured at the end by ``bnviz.sweep.batch_measure`` (both modes
+on test batches of its batch size, and the noise of BN's batch statistics): ``RunOutcome.measure``.
+
 A run diverges when its training loss is not finite (the engine then stops it): its accuracy after
 that step is NaN, and so is its final accuracy (the network computes nothing).
 """
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bnviz.data import load_dataset
+from bnviz.sweep.batch_measure import BatchMeasure, measure
 from bnviz.sweep.grid import EVAL_EVERY, EVAL_SIZE, RunSpec
 from bnviz.train.experiment import Experiment
 from bnviz.train.probe import accuracy
@@ -42,12 +46,13 @@ class RunOutcome:
     final_accuracy: float
     diverged_at: int | None
     seconds: float
+    measure: BatchMeasure | None = None  # batch sweep, unless diverged
 
 
-def eval_steps(steps: int) -> np.ndarray:
-    """``# (n,)`` the steps at which a run of ``steps`` is evaluated: 0, then every ``EVAL_EVERY``
+def eval_steps(steps: int, every: int = EVAL_EVERY) -> np.ndarray:
+    """``# (n,)`` the steps at which a run of ``steps`` is evaluated: 0, then every ``every``
     (every step of a run shorter than that is not; its last step is)."""
-    every = min(EVAL_EVERY, steps)
+    every = min(every, steps)
     return np.arange(0, steps + 1, every, dtype=np.int64)
 
 
@@ -90,20 +95,23 @@ class Trial:
         """The run's numbers (call once ``done``); closes the engine."""
         began = time.perf_counter()
         snap = self._exp.snapshot().twins[self.spec.variant]
-        steps = eval_steps(self.spec.steps)
+        steps = eval_steps(self.spec.steps, self.spec.eval_every)
         curve = np.full(len(steps), np.nan)
         acc_steps, acc = np.asarray(snap.acc_steps), np.asarray(snap.acc, dtype=np.float64)
         known = np.isin(steps, acc_steps)
         curve[known] = acc[np.searchsorted(acc_steps, steps[known])]
         diverged_at = snap.diverged_at
-        final = float("nan")
+        final, measured = float("nan"), None
         if diverged_at is None:
             data = load_dataset(self.spec.dataset)
             twin = self._exp.twins[self.spec.variant]
             final = accuracy(twin, data.x_test, data.y_test)
+            if self.spec.sweep == "batch":  # the same test batches for every variant of a seed
+                m = self._exp.cfg.batch_size
+                measured = measure(twin, data.x_test, data.y_test, m, seed=self.spec.seed)
         self._exp.close()
         self._seconds += time.perf_counter() - began
-        return RunOutcome(self.spec, curve, final, diverged_at, self._seconds)
+        return RunOutcome(self.spec, curve, final, diverged_at, self._seconds, measured)
 
 
 def run_trial(spec: RunSpec, chunk: int = 500) -> RunOutcome:
