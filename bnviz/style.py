@@ -22,7 +22,14 @@ Figure = dict[str, Any]  # plotly's JSON schema: {"data": [...], "layout": {...}
 VARIANT_COLORS = {name: v.color for name, v in VARIANTS.items()}
 VARIANT_LABELS = {name: v.label for name, v in VARIANTS.items()}  # English; see variant_label
 # The registry's labels, marked for the message catalog (a test checks that every label is here).
-LABEL_MSGIDS = (N_("without BN"), N_("with BN"), N_("noisy BN"))
+LABEL_MSGIDS = (
+    N_("without BN"),
+    N_("with BN"),
+    N_("noisy BN"),
+    N_("layer norm"),
+    N_("group norm"),
+    N_("BN after the nonlinearity"),
+)
 
 
 def variant_label(name: str, _: Gettext = ENGLISH) -> str:

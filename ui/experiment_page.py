@@ -16,6 +16,7 @@ from typing import Any
 import streamlit as st
 
 from bnviz.figure1.progress import clock
+from bnviz.i18n import N_
 from ui.i18n import _
 from ui.session_runs import registry, run_key
 from ui.text import plain
@@ -61,14 +62,20 @@ def stop_job(name: str) -> None:
 
 
 def controls(
-    name: str, keys: Keys, steps: Sequence[int], default: int, start: Callable[[int], None]
+    name: str,
+    keys: Keys,
+    steps: Sequence[int],
+    default: int,
+    start: Callable[[int], None],
+    label: str = N_("Training steps"),
 ) -> None:
-    """The steps slider, "Run it live" and "Stop", then a refusal message if there is one."""
+    """The slider (``label``, a msgid, over ``steps``), "Run it live" and "Stop", then a refusal
+    message if there is one."""
     job = current_job(name)
     busy = job is not None and job.is_running
     left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
     chosen = left.select_slider(
-        _("Training steps"),
+        _(label),
         options=list(steps),
         value=default,
         format_func=lambda n: f"{n:,}",
