@@ -54,6 +54,7 @@ PAGES = {
     ("paper-figure1", "en"): ("paper_figure1.png", None),
     ("does-bn-reduce-ics", "en"): ("does_bn_reduce_ics.png", None),
     ("lr-and-init", "en"): ("lr_init_sweeps.png", None),
+    ("batch-size", "en"): ("batch_size.png", None),
     ("", "ko"): ("home_ko.png", None),
     ("bn-arithmetic", "ko"): ("bn_arithmetic_ko.png", None),
     ("paper-figure1", "ko"): ("paper_figure1_ko.png", None),

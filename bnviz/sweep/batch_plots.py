@@ -183,15 +183,19 @@ def noise(result: BatchResult, _: Gettext = ENGLISH, variant: str = "bn") -> Fig
         margin={"l": 70, "r": 20, "t": 50, "b": 110},
         legend={"orientation": "h", "y": -0.3, "x": 0},
         annotations=[
-            style.panel_title(_("Noise of the batch mean μ_B"), d[0]),
-            style.panel_title(_("Noise of the batch variance σ²_B"), d[1]),
+            style.panel_title(_("Batch mean: (μ_B − running mean) / √running var"), d[0]),
+            style.panel_title(_("Batch variance: σ²_B / running var"), d[1]),
         ],
     )
-    titles = (_("std of (μ_B − running mean) / √running var"), _("std of σ²_B / running var"))
-    for k, title in enumerate(titles):
+    shown = np.concatenate([np.asarray(t["y"], dtype=np.float64) for t in traces if t["y"]])
+    shown = shown[np.isfinite(shown) & (shown > 0)]
+    ticks = style.log_ticks(float(shown.min()), float(shown.max())) if shown.size else {}
+    for k in range(2):
         xk, yk = style.layout_keys(k)
         layout[xk] = _m_axis(result, _, domain=d[k], anchor=style.axis_ids(k)[1])
-        layout[yk] = style.axis(title, type="log", anchor=style.axis_ids(k)[0])
+        layout[yk] = style.axis(
+            _("spread over batches (std)"), type="log", anchor=style.axis_ids(k)[0], **ticks
+        )
     return {"data": traces, "layout": layout}
 
 

@@ -24,6 +24,7 @@ import numpy as np
 from bnviz import style
 from bnviz.style import Figure
 from bnviz.sweep import findings
+from bnviz.sweep.batch_result import BatchResult
 from bnviz.sweep.findings import STABLE_ACCURACY, label
 from bnviz.sweep.grid import SWEEPS
 from bnviz.sweep.result import REACH, SweepResult
@@ -263,18 +264,20 @@ def figures(result: SweepResult) -> dict[str, Figure]:
     }
 
 
-def write_png(result: SweepResult, path: str | Path) -> Path:
-    """The three figures, stacked, as one PNG drawn by the system Chromium (RuntimeError naming
-    what is missing without it); the HTML is written next to it."""
+def write_png(result: SweepResult | BatchResult, path: str | Path) -> Path:
+    """The three figures (the batch sweep's own), stacked, as one PNG drawn by the system Chromium
+    (RuntimeError naming what is missing without it); the HTML is written next to it."""
     import plotly.graph_objects as go
 
     from bnviz.figure1.export import write_png as screenshot
+    from bnviz.sweep import batch_plots
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     html = path.with_suffix(".html")
     divs = []
-    for k, fig in enumerate(figures(result).values()):
+    figs = batch_plots.figures(result) if isinstance(result, BatchResult) else figures(result)
+    for k, fig in enumerate(figs.values()):
         f = go.Figure(fig)
         f.update_layout(width=FIGURE_WIDTH)
         divs.append(f.to_html(full_html=False, include_plotlyjs=(k == 0)))
