@@ -47,12 +47,14 @@ st.markdown(
         "other examples share its batch, so each step's signal is blurred by the batch it came "
         "in.\n"
         "- **Train/test mismatch.** At test time BN switches to running averages of the "
-        "statistics: one fixed normalization the network never saw while training. The smaller "
-        "the batch, the further the two are apart: the gap chart above.\n"
+        "statistics: one fixed normalization, not the batch-to-batch one the network trained "
+        "with. The smaller the batch, the more the two modes disagree on the same digits: the "
+        "gap chart above.\n"
         "- **Layer norm and group norm** compute their mean and variance over one example's own "
         "units (all of them, or a group), never over the batch: the batch size does not enter the "
         "normalization, and training and testing compute the same thing. (The batch size still "
-        "changes the optimization; that is why the learning rate is scaled with it here.)"
+        "changes the optimization, even with the learning rate scaled with it: larger batches "
+        "take fewer, larger steps.)"
     )
 )
 

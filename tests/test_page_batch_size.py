@@ -27,8 +27,9 @@ def text_of(at: AppTest) -> str:
 
 
 def test_shows_the_shipped_sweep_with_its_computed_words():
-    from bnviz.sweep.batch_captions import captions, verdict
+    from bnviz.sweep.batch_captions import captions
     from bnviz.sweep.batch_result import BatchResult
+    from bnviz.sweep.batch_verdict import verdict
     from bnviz.sweep.result import result_path
 
     at = run()

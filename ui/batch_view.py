@@ -15,9 +15,10 @@ import streamlit as st
 
 from bnviz.i18n import N_
 from bnviz.style import variant_label
-from bnviz.sweep.batch_captions import captions, verdict
+from bnviz.sweep.batch_captions import captions
 from bnviz.sweep.batch_plots import figures
 from bnviz.sweep.batch_result import BatchResult
+from bnviz.sweep.batch_verdict import verdict
 from bnviz.sweep.grid import SWEEPS
 from bnviz.sweep.result import result_path
 from ui import experiment_page, i18n

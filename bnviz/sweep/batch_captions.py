@@ -1,7 +1,6 @@
-"""The words on the batch-size page, written from a batch sweep's numbers (``batch_findings``).
+"""The batch-size page's captions, written from a batch sweep's numbers (``batch_findings``); the
+headline is :mod:`bnviz.sweep.batch_verdict`'s.
 
-- :func:`verdict`: the headline: does BN's accuracy fall at small batches *in this result*, and do
-  LayerNorm and GroupNorm stay flat? When they do not, it says so, with the numbers;
 - :func:`captions`: one caption per figure (``"accuracy"``, ``"gap"``, ``"noise"``);
 - :func:`method_notes`: how the sweep was made and measured.
 
@@ -20,16 +19,16 @@ from bnviz.sweep.batch_result import BatchResult
 from bnviz.train.variants import VARIANTS
 
 
-def _label(variant: str, _: Gettext) -> str:
+def variant_name(variant: str, _: Gettext) -> str:
     entry = VARIANTS.get(variant)
     return _(entry.label) if entry is not None else variant
 
 
-def _pct(x: float) -> str:
+def pct(x: float) -> str:
     return "n/a" if not np.isfinite(x) else f"{100 * x:.1f}%"
 
 
-def _progress(result: BatchResult, _: Gettext) -> str:
+def progress_note(result: BatchResult, _: Gettext) -> str:
     if result.complete:
         return ""
     return _("**{done} of {total} runs done so far.** ").format(
@@ -44,55 +43,6 @@ def seeds_note(result: BatchResult, _: Gettext = ENGLISH) -> str:
     return _(
         "{n} seeds per batch size: enough to see a spread, not to measure it precisely."
     ).format(n=n)
-
-
-def verdict(result: BatchResult, _: Gettext = ENGLISH) -> str:
-    """BN's accuracy across batch sizes, then LayerNorm's and GroupNorm's, each with its numbers."""
-    parts = [_progress(result, _)]
-    for variant in result.variants:
-        r = bf.accuracy_range(result, variant)
-        if r is None:
-            continue
-        name = _label(variant, _)
-        if variant == "bn":
-            if r.flat:
-                text = _(
-                    "**In this run BN's test accuracy does not fall at small batches**: it stays "
-                    "within {width:.1f} points ({low} to {high}) across the batch sizes tried."
-                )
-            elif r.low_m == min(int(x) for x in result.values):
-                text = _(
-                    "**BN breaks down at small batches**: its test accuracy (inference mode) falls "
-                    "from {high} at m = {high_m} to {low} at m = {low_m}."
-                )
-            else:
-                text = _(
-                    "**In this run BN's accuracy is not lowest at the smallest batch**: {low} at "
-                    "m = {low_m}, {high} at m = {high_m}."
-                )
-        elif r.flat:
-            text = _(
-                "{name} stays flat: within {width:.1f} points ({low} to {high}) across the batch "
-                "sizes tried."
-            )
-        else:
-            text = _(
-                "**{name} is not flat either**: it varies by {width:.1f} points, from {low} at "
-                "m = {low_m} to {high} at m = {high_m}."
-            )
-        parts.append(
-            text.format(
-                name=name[:1].upper() + name[1:],
-                width=100 * r.width,
-                low=_pct(r.low),
-                high=_pct(r.high),
-                low_m=r.low_m,
-                high_m=r.high_m,
-            )
-            + " "
-        )
-    parts.append(seeds_note(result, _))
-    return "".join(parts)
 
 
 def captions(result: BatchResult, _: Gettext = ENGLISH) -> dict[str, str]:
@@ -117,13 +67,13 @@ def _accuracy(result: BatchResult, _: Gettext) -> str:
                 "{big}: {big_train} and {big_infer}."
             ).format(
                 m=small.m,
-                train=_pct(small.train.mean),
-                infer=_pct(small.infer.mean),
+                train=pct(small.train.mean),
+                infer=pct(small.infer.mean),
                 big=large.m,
-                big_train=_pct(large.train.mean),
-                big_infer=_pct(large.infer.mean),
+                big_train=pct(large.train.mean),
+                big_infer=pct(large.infer.mean),
             )
-    return _progress(result, _) + text
+    return progress_note(result, _) + text
 
 
 def _gap(result: BatchResult, _: Gettext) -> str:
@@ -149,9 +99,24 @@ def _gap(result: BatchResult, _: Gettext) -> str:
         big=cells[-1].m,
         big_gap=100 * cells[-1].gap.mean,
     )
-    others = [_label(v, _) for v in result.variants if v != "bn" and not VARIANTS[v].running_stats]
+    if worst.gap.mean < 0:
+        text += " " + _(
+            "At m = {m} inference mode is the better of the two: averaged over many batches, the "
+            "running averages are steadier than one test batch's statistics."
+        ).format(m=worst.m)
+    elif worst.gap.mean > 0:
+        text += " " + _(
+            "At m = {m} training mode is the better of the two: the running averages are not the "
+            "normalization the network learned to work with."
+        ).format(m=worst.m)
+    others = [
+        variant_name(v, _) for v in result.variants if v != "bn" and not VARIANTS[v].running_stats
+    ]
     if others:
-        text += " " + _("{names}: 0 at every m, by construction.").format(names=", ".join(others))
+        names = ", ".join(others)
+        text += " " + _("{names}: 0 at every m, by construction.").format(
+            names=names[:1].upper() + names[1:]
+        )
     return text
 
 
@@ -169,15 +134,23 @@ def _noise(result: BatchResult, _: Gettext) -> str:
     ok = np.isfinite(r["mean"]) & np.isfinite(r["var"])
     if not ok.any():
         return text
+    largest = int(r["m"][ok].max())
+    batches = int(result.n_used[result.values.index(str(largest))]) // largest
     text += " " + _(
         "Layer 1, whose inputs are independent digits: measured over theory is {mean_lo:.2f} to "
         "{mean_hi:.2f} for the mean and {var_lo:.2f} to {var_hi:.2f} for the variance across the "
-        "batch sizes (1 would be the theory exactly; more: heavier tails than a Gaussian's)."
+        "batch sizes (1: the theory exactly). The mean's law holds for independent draws of any "
+        "distribution, the variance's only for a Gaussian: heavier tails make the variance "
+        "noisier. At m = {m} there are only {batches} test batches, so the measured spread "
+        "itself is uncertain by about {error:.0%}."
     ).format(
         mean_lo=float(r["mean"][ok].min()),
         mean_hi=float(r["mean"][ok].max()),
         var_lo=float(r["var"][ok].min()),
         var_hi=float(r["var"][ok].max()),
+        m=largest,
+        batches=batches,
+        error=1 / np.sqrt(2 * max(batches - 1, 1)),
     )
     cells = [c for c in bf.row(result, "bn") if c.runs and np.isfinite(c.mean_noise).all()]
     if cells and cells[0].mean_noise.size > 1:
@@ -185,8 +158,9 @@ def _noise(result: BatchResult, _: Gettext) -> str:
         text += " " + _(
             "Deeper layers see a batch that the BN layers before them normalized together, so "
             "their examples are not independent: at m = {m}, layer 2's batch mean strays by "
-            "{deep:.3f} against layer 1's {first:.3f}."
-        ).format(m=small.m, deep=small.mean_noise[1], first=small.mean_noise[0])
+            "{deep} against layer 1's {first:.2f}. (Layer 1's BN pins each batch's mean, so the "
+            "next layer's batch means hardly move.)"
+        ).format(m=small.m, deep=f"{small.mean_noise[1]:.2g}", first=small.mean_noise[0])
     return text
 
 

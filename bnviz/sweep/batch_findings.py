@@ -103,15 +103,18 @@ class Range:
         return self.high - self.low
 
 
-def accuracy_range(result: BatchResult, variant: str, mode: str = "infer") -> Range | None:
-    """Across batch sizes, of ``variant``'s mean ``mode`` ("infer" or "train") accuracy; None if
-    no batch size has a finished run."""
-    known = [(getattr(c, mode).mean, c.m) for c in row(result, variant)]
+def accuracy_range(
+    result: BatchResult, variant: str, mode: str = "infer", below: int | None = None
+) -> Range | None:
+    """Across batch sizes (only those smaller than ``below``, if given), of ``variant``'s mean
+    ``mode`` ("infer" or "train") accuracy; None if no such batch size has a finished run."""
+    cells = [c for c in row(result, variant) if below is None or c.m < below]
+    known = [(getattr(c, mode).mean, c.m) for c in cells]
     known = [(a, m) for a, m in known if np.isfinite(a)]
     if not known:
         return None
     low, high = min(known), max(known)
-    every = len(known) == len(result.values)
+    every = len(known) == len(cells)
     return Range(low[0], low[1], high[0], high[1], every and high[0] - low[0] <= FLAT)
 
 

@@ -9,8 +9,8 @@ STATIC_PLOTS = "[data-testid=stPlotlyChart] .main-svg"
 
 
 def test_shows_the_shipped_batch_sweep_without_exception(open_app):
-    from bnviz.sweep.batch_captions import verdict
     from bnviz.sweep.batch_result import BatchResult
+    from bnviz.sweep.batch_verdict import verdict
     from bnviz.sweep.result import result_path
 
     page = open_app("batch-size")
