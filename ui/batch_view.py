@@ -53,15 +53,15 @@ def render_result(result: BatchResult, key: str, live: bool = False) -> None:
     tr = i18n.translator_now()
     st.markdown(verdict(result, tr))
     figs, notes = figures(result, tr), captions(result, tr)
-    _chart(figs["accuracy"], f"{key}_accuracy", live)
-    st.caption(notes["accuracy"])
-    left, right = st.columns([2, 3])
+    left, right = st.columns([3, 2])
     with left:
+        _chart(figs["accuracy"], f"{key}_accuracy", live)
+        st.caption(notes["accuracy"])
+    with right:
         _chart(figs["gap"], f"{key}_gap", live)
         st.caption(notes["gap"])
-    with right:
-        _chart(figs["noise"], f"{key}_noise", live)
-        st.caption(notes["noise"])
+    _chart(figs["noise"], f"{key}_noise", live)
+    st.caption(notes["noise"])
 
 
 def _chart(fig: dict, key: str, live: bool) -> None:

@@ -103,11 +103,11 @@ def accuracy(result: BatchResult, _: Gettext = ENGLISH) -> Figure:
     return {
         "data": traces,
         "layout": style.base_layout(
-            440,
-            margin={"l": 70, "r": 20, "t": 50, "b": 60},
+            460,
+            margin={"l": 70, "r": 20, "t": 50, "b": 120},
             xaxis=_m_axis(result, _),
             yaxis=style.axis(_("test accuracy (%)"), range=[low, 100]),
-            legend={"x": 1.02, "y": 1, "xanchor": "left"},
+            legend={"orientation": "h", "y": -0.22, "x": 0},
             annotations=[style.panel_title(_("Test accuracy after the same examples"), [0, 1])],
         ),
     }
@@ -130,11 +130,11 @@ def gap(result: BatchResult, _: Gettext = ENGLISH) -> Figure:
     return {
         "data": traces,
         "layout": style.base_layout(
-            360,
-            margin={"l": 70, "r": 20, "t": 50, "b": 60},
+            460,
+            margin={"l": 70, "r": 20, "t": 50, "b": 120},
             xaxis=_m_axis(result, _),
             yaxis=style.axis(_("training − inference mode (points)"), zeroline=True),
-            legend={"orientation": "h", "y": -0.3, "x": 0},
+            legend={"orientation": "h", "y": -0.22, "x": 0},
             annotations=[style.panel_title(_("Train/test mismatch"), [0, 1])],
         ),
     }
@@ -151,52 +151,61 @@ def noise(result: BatchResult, _: Gettext = ENGLISH, variant: str = "bn") -> Fig
         (var_noise_theory, _("√(2(m−1))/m (independent Gaussian draws)")),
     )
     cells = batch_findings.row(result, variant) if variant in result.variants else []
-    traces = []
+    traces, ticks = [], []
     for k, (name, (law, law_name)) in enumerate(
         zip(("mean_noise", "var_noise"), theory, strict=True)
     ):
         xa, ya = style.axis_ids(k)
-        traces.append(
+        layers = len(cells[0].mean_noise) if cells else 0
+        panel = [
+            _line(
+                [c.m for c in cells],
+                [getattr(c, name)[layer] for c in cells],
+                _("BN, layer {layer}").format(layer=layer + 1),
+                style.alpha(_color(variant), LAYER_OPACITY[min(layer, 2)]),
+                xaxis=xa,
+                yaxis=ya,
+                showlegend=k == 0,
+                hovertemplate="m=%{x}: %{y:.3g}<extra></extra>",
+            )
+            for layer in range(layers)
+        ]
+        panel.append(  # last: the dotted theory stays visible on top of layer 1's line
             {
                 "type": "scatter", "mode": "lines", "x": m_fine.tolist(), "y": law(m_fine).tolist(),
                 "name": law_name, "xaxis": xa, "yaxis": ya,
-                "line": {"color": "#555555", "dash": "dot", "width": 2},
+                "line": {"color": "#222222", "dash": "dot", "width": 2.5},
                 "hoverinfo": "skip",
             }
         )  # fmt: skip
-        layers = len(cells[0].mean_noise) if cells else 0
-        for layer in range(layers):
-            traces.append(
-                _line(
-                    [c.m for c in cells],
-                    [getattr(c, name)[layer] for c in cells],
-                    _("BN, layer {layer}").format(layer=layer + 1),
-                    style.alpha(_color(variant), LAYER_OPACITY[min(layer, 2)]),
-                    xaxis=xa,
-                    yaxis=ya,
-                    showlegend=k == 0,
-                    hovertemplate="m=%{x}: %{y:.3f}<extra></extra>",
-                )
-            )
+        traces += panel
+        ticks.append(_log_axis_ticks(panel))
     layout = style.base_layout(
         400,
         margin={"l": 70, "r": 20, "t": 50, "b": 110},
         legend={"orientation": "h", "y": -0.3, "x": 0},
         annotations=[
-            style.panel_title(_("Batch mean: (μ_B − running mean) / √running var"), d[0]),
-            style.panel_title(_("Batch variance: σ²_B / running var"), d[1]),
+            style.panel_title(_("Batch mean: std of (μ_B − running mean) / √running var"), d[0]),
+            style.panel_title(_("Batch variance: std of σ²_B / running var"), d[1]),
         ],
     )
-    shown = np.concatenate([np.asarray(t["y"], dtype=np.float64) for t in traces if t["y"]])
-    shown = shown[np.isfinite(shown) & (shown > 0)]
-    ticks = style.log_ticks(float(shown.min()), float(shown.max())) if shown.size else {}
     for k in range(2):
         xk, yk = style.layout_keys(k)
         layout[xk] = _m_axis(result, _, domain=d[k], anchor=style.axis_ids(k)[1])
         layout[yk] = style.axis(
-            _("spread over batches (std)"), type="log", anchor=style.axis_ids(k)[0], **ticks
+            _("spread over test batches"), type="log", anchor=style.axis_ids(k)[0], **ticks[k]
         )
     return {"data": traces, "layout": layout}
+
+
+def _log_axis_ticks(traces: list[dict]) -> dict:
+    """Log-axis ticks for the traces' positive values: 1, 2, 5 per decade, or one labelled tick per
+    power of ten over more than three decades (deeper layers at m = 2 reach ~1e-6)."""
+    ys = [y for t in traces for y in t["y"] if y is not None and y > 0]
+    if not ys:
+        return {}
+    lo, hi = min(ys), max(ys)
+    return style.log_ticks(lo, hi) if hi / lo < 1e3 else {"dtick": 1, "exponentformat": "power"}
 
 
 def figures(result: BatchResult, _: Gettext = ENGLISH) -> dict[str, Figure]:

@@ -20,7 +20,7 @@ def test_shows_the_shipped_batch_sweep_without_exception(open_app):
     svg = page.locator(".main-svg")
     svg.get_by_text("Test accuracy after the same examples").first.wait_for()
     svg.get_by_text("Train/test mismatch").first.wait_for()
-    svg.get_by_text("Batch variance: σ²_B / running var").first.wait_for()
+    svg.get_by_text("Batch variance: std of σ²_B / running var").first.wait_for()
     # The theory curve and BN's measured layers are in the legend.
     svg.get_by_text("1/√m (independent draws)").first.wait_for()
     # The verdict computed from the shipped file, as plain text (its first sentence).
