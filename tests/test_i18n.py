@@ -57,6 +57,10 @@ GLOSSARY = [
     ("variance", "분산"),
     ("seed", "시드"),
     ("plateau", "정체 구간"),
+    ("layer norm", "층 정규화"),
+    ("group norm", "그룹 정규화"),
+    ("instance norm", "인스턴스 정규화"),
+    ("channel", "채널"),
 ]
 # (English, Korean) statements of the arithmetic that a translation must keep.
 SCIENCE = [
