@@ -66,10 +66,10 @@ class Health(threading.Thread):
 
     def __init__(self, url: str):
         super().__init__(daemon=True)
-        self.url, self.samples, self._stop = f"{url}/_stcore/health", [], threading.Event()
+        self.url, self.samples, self._halt = f"{url}/_stcore/health", [], threading.Event()
 
     def run(self) -> None:
-        while not self._stop.wait(0.1):
+        while not self._halt.wait(0.1):
             t0 = time.perf_counter()
             try:
                 with urllib.request.urlopen(self.url, timeout=10) as r:
@@ -79,16 +79,18 @@ class Health(threading.Thread):
                 self.samples.append(10_000.0)
 
     def stop(self) -> list[float]:
-        self._stop.set()
+        self._halt.set()
         self.join()
         return self.samples
 
 
 def _open(context, url: str, selector: str = ".st-key-lab_status"):
+    """A new tab at ``url``, counting the changes of ``selector``'s text once it is there (a
+    viewer's page refreshes all the time: wait for its status, not for an idle page)."""
     page = context.new_page()
     page.set_default_timeout(120_000)
     page.goto(url)
-    harness.wait_for_app(page, timeout=120_000)
+    page.locator(selector).first.wait_for()
     page.evaluate(_counter(selector))
     return page
 
