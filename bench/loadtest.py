@@ -147,7 +147,8 @@ def run(idle: int, tabs: int, watchers: int, window: float) -> list[tuple[str, s
         web1, workers1 = _rss_mb(web), sum(_rss_mb(c) for c in _children(web))
         growth = web1 + workers1 - web0 - workers0
         ok = "yes" if refused else "**no**"
-        rows.append(("oversized link: refused with a message", ok[:3], "refused", ok))
+        shown = "yes" if refused else "no"
+        rows.append(("oversized link: refused with a message", shown, "refused", ok))
         split = f"{growth:.0f} MB ({web1 - web0:+.0f} + {workers1 - workers0:+.0f})"
         met = "yes" if growth <= 50 else "**no**"
         rows.append(("oversized link: server RSS growth (web + workers)", split, "≤ 50 MB", met))
