@@ -72,12 +72,14 @@ RUN set -eux; \
 # ---- fonts: Korean as well as Latin --------------------------------------------------------------------
 # The pages speak Korean and English. Every PNG the server draws (Figure 1's export, screenshots,
 # through headless Chromium) needs Hangul glyphs, not tofu: Debian's Noto CJK (Sans and Serif, ~90 MB)
-# and fontconfig, which finds it.
+# and fontconfig, which finds it. The charts name "Noto Sans CJK KR" in their font list
+# (bnviz/style.py's CJK_FAMILIES): the build fails if that family is not what fontconfig has.
 RUN set -eux; \
     export DEBIAN_FRONTEND=noninteractive; \
     apt-get update; \
     apt-get install -y --no-install-recommends fonts-noto-cjk fontconfig; \
     fc-list :lang=ko | grep -q .; \
+    fc-list 'Noto Sans CJK KR' | grep -q .; \
     rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 
 # ---- the app -----------------------------------------------------------------------------------------

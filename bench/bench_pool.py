@@ -205,7 +205,7 @@ def run(ks: tuple[int, ...] = KS, window: float = WINDOW_S) -> list[dict]:
 
 
 def main() -> int:
-    from bench.__main__ import measure, render  # noqa: PLC0415 - the runner's helpers
+    from bench.__main__ import measure, now, render  # noqa: PLC0415 - the runner's helpers
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ks", default=",".join(map(str, KS)))
@@ -214,8 +214,9 @@ def main() -> int:
     import sys  # noqa: PLC0415
 
     ks = tuple(int(k) for k in args.ks.split(","))
+    started = now()
     section = measure(sys.modules[__name__], ks=ks, window=args.window)
-    print(render([section]))
+    print(render([section], started, "`python -m bench.bench_pool`"))
     return 0
 
 

@@ -16,7 +16,6 @@ cannot be written, the pool goes on without them and each worker loads its own c
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import tempfile
@@ -27,6 +26,7 @@ import numpy as np
 import torch
 
 from bnviz.data import DATASETS, Dataset, provide
+from bnviz.spawn import bare_main, spawn_context
 
 SHARED_DATASETS = ("mnist",)  # the default live-lab dataset; others load per worker when asked
 
@@ -65,8 +65,9 @@ def publish(names: tuple[str, ...] = SHARED_DATASETS, directory: str | None = No
     path = Path(tempfile.mkdtemp(prefix="bnviz-data-", dir=root))
     if not names:
         return Publication((), path)
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(1) as helper:
+    with bare_main():
+        helper = spawn_context().Pool(1)
+    with helper:
         handles = helper.apply(_write, (names, str(path)))
     return Publication(handles, path)
 

@@ -37,7 +37,11 @@ def variant_label(name: str, _: Gettext = ENGLISH) -> str:
     return _(VARIANT_LABELS[name])
 
 
-FONT = {"family": "Source Sans Pro, sans-serif", "size": 14}
+# Latin from the page's font; Hangul, which that font and most sans-serifs lack, from the first
+# Korean font present (Noto Sans CJK KR: Linux and the Docker image; macOS; Windows). A browser
+# walks the whole list for each glyph, so an exported PNG shows Korean, not boxes.
+CJK_FAMILIES = "Noto Sans CJK KR, Apple SD Gothic Neo, Malgun Gothic"
+FONT = {"family": f"Source Sans Pro, sans-serif, {CJK_FAMILIES}", "size": 14}
 GRID = "#e6e6e6"
 
 

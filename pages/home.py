@@ -60,6 +60,28 @@ CARDS = [
         ":material/insert_chart:",
     ),
     (
+        N_("Which axis?"),
+        ":material/view_in_ar:",
+        N_(
+            "Batch, layer, instance and group norm on one (N, C, H, W) tensor you edit: which "
+            "numbers share a mean and a variance, each step substituted, checked against torch.nn."
+        ),
+        "pages/which_axis.py",
+        N_("Compare the axes"),
+        ":material/grid_on:",
+    ),
+    (
+        N_("Learning rate and init"),
+        ":material/tune:",
+        N_(
+            "The paper's claim that batch norm allows higher learning rates and less careful "
+            "initialization, tested over a grid of both with three seeds each."
+        ),
+        "pages/lr_init_sweeps.py",
+        N_("See the sweeps"),
+        ":material/grid_view:",
+    ),
+    (
         N_("Does BN reduce ICS?"),
         ":material/quiz:",
         N_(
@@ -71,9 +93,9 @@ CARDS = [
         ":material/science:",
     ),
 ]
-for row in (CARDS[:2], CARDS[2:]):
+for row in (CARDS[i : i + 2] for i in range(0, len(CARDS), 2)):
     for column, (title, title_icon, text, page, label, icon) in zip(
-        st.columns(2, border=True), row, strict=True
+        st.columns(2, border=True), row, strict=False
     ):
         with column:
             st.subheader(f"{title_icon} {_(title)}")

@@ -9,6 +9,7 @@ put in motion first so the picture shows what a lecturer sees.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bnviz import chromium  # noqa: E402
+from bnviz.i18n import LANGUAGES, translator  # noqa: E402
 from tests.e2e import harness  # noqa: E402
 
 
@@ -27,8 +29,9 @@ def _play(page) -> None:
 
 
 def _wait_for_which_axis(page) -> None:
-    """The statistics table is the last thing the page draws."""
-    page.get_by_role("heading", name="Every mean and variance").wait_for()
+    """The statistics table is the last thing the page draws (its heading in either language)."""
+    heading = "|".join(re.escape(translator(lang)("Every mean and variance")) for lang in LANGUAGES)
+    page.get_by_role("heading", name=re.compile(heading)).wait_for()
     page.get_by_test_id("stDataFrame").last.wait_for()
 
 
@@ -58,6 +61,7 @@ PAGES = {
     ("", "ko"): ("home_ko.png", None),
     ("bn-arithmetic", "ko"): ("bn_arithmetic_ko.png", None),
     ("paper-figure1", "ko"): ("paper_figure1_ko.png", None),
+    ("which-axis", "ko"): ("which_axis_ko.png", _wait_for_which_axis),
 }
 
 

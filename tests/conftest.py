@@ -9,6 +9,8 @@ os.environ.setdefault("BNVIZ_WORKERS", "0")
 # Tests read the English text unless they ask for Korean (?lang=ko, or a translator): a session
 # without a language of its own starts in this one, here and in the servers the browser tests start.
 os.environ["BNVIZ_DEFAULT_LANGUAGE"] = "en"
+# ... and the command lines print English whatever the machine's locale (their --lang default).
+os.environ["LC_ALL"] = "C.UTF-8"
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

@@ -57,6 +57,10 @@ GLOSSARY = [
     ("variance", "분산"),
     ("seed", "시드"),
     ("plateau", "정체 구간"),
+    ("layer norm", "층 정규화"),
+    ("group norm", "그룹 정규화"),
+    ("instance norm", "인스턴스 정규화"),
+    ("channel", "채널"),
 ]
 # (English, Korean) statements of the arithmetic that a translation must keep.
 SCIENCE = [
@@ -230,3 +234,47 @@ def test_a_user_error_is_a_value_error_in_either_language():
         == "2행, 특성 1 칸에 'abc'이(가) 들어 있는데, 숫자가 아닙니다: 0.5나 -1.2e-3 같은 숫자를 입력하세요."
     )
     assert error_text(RuntimeError("plain"), translator("ko")) == "plain"
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"LANG": "ko_KR.UTF-8"}, "ko"),
+        ({"LANG": "en_US.UTF-8", "LC_ALL": "ko_KR.UTF-8"}, "ko"),
+        ({"LANG": "ko_KR.UTF-8", "LC_ALL": "C.UTF-8"}, "en"),
+        ({"LANG": "de_DE.UTF-8"}, "en"),
+        ({}, "en"),
+    ],
+)
+def test_the_command_lines_take_their_language_from_the_locale(environ, expected):
+    from bnviz.i18n import environment_language
+
+    assert environment_language(environ) == expected
+
+
+def test_the_which_axis_core_speaks_korean():
+    import numpy as np
+
+    from bnviz.arith.axes import axes_steps
+    from bnviz.arith.element_steps import element_steps
+    from bnviz.arith.nchw import parse_rows, row_labels
+
+    ko = translator("ko")
+    s = axes_steps(np.arange(24.0).reshape(2, 4, 3, 1), "group", groups=2)
+    assert (
+        s.stat_labels[3] == "example 2, group 2" and s.stat_labels[3].render(ko) == "샘플 2, 그룹 2"
+    )
+    sentence = element_steps(s, (1, 2, 0, 0), _=ko).sentence
+    assert sentence == "샘플 2, 그룹 2의 μ와 σ²는 그 값 6개로 구합니다: 채널 3–4 × 위치 3개."
+    assert row_labels(1, 2, ko) == ["샘플 1 · 채널 1", "샘플 1 · 채널 2"]
+    with pytest.raises(
+        ValueError, match=r"example 1, channel 1, position \(1, 2\) holds 'abc'"
+    ) as info:
+        parse_rows([["1", "abc"]], (1, 1, 1, 2))
+    assert error_text(info.value, ko).startswith("샘플 1, 채널 1, 위치 (1, 2) 칸에 'abc'이(가)")
+    with pytest.raises(ValueError) as info:
+        axes_steps(np.ones((2, 3, 1, 1)), "group", groups=2)
+    assert error_text(info.value, ko) == (
+        "G = 2로는 C = 3개 채널을 같은 크기의 그룹으로 나눌 수 없습니다: 3의 약수 중에서 G를 "
+        "고르세요: 1, 3."
+    )

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import APP, shown
+from tests.english_words import english_words
 from tests.sessions import release_sessions
 
 # url path -> a word of its title in (Korean, English)
@@ -25,84 +25,8 @@ PAGES = {
     "bn-arithmetic": ("한 단계씩", "one step at a time"),
     "paper-figure1": ("논문 Figure 1", "Paper Figure 1"),
     "does-bn-reduce-ics": ("내부 공변량 변화", "internal covariate shift"),
+    "which-axis": ("어느 축인가?", "Which axis?"),
 }
-# Words that stay English in Korean text: names, the paper's title, code names and symbols.
-ALLOWED = set(
-    [
-        "Ioffe",
-        "Szegedy",
-        "Santurkar",
-        "Tsipras",
-        "Ilyas",
-        "Madry",
-        "et",
-        "al",
-        "NeurIPS",
-        "MNIST",
-        "CIFAR",
-        "VGG",
-        "bnviz",
-        "Figure",
-        "How",
-        "Does",
-        "Batch",
-        "Normalization",
-        "Help",
-        "Optimization",
-        "BN",
-        "SGD",
-        "plain",
-        "ICS",
-        "ETA",
-        "torch",
-        "nn",
-        "autograd",
-        "BatchNorm",
-        "BatchNorm1d",
-        "LayerNorm",
-        "InstanceNorm",
-        "GroupNorm",
-        "Wu",
-        "eps",
-        "momentum",
-        "gamma",
-        "beta",
-        "running_mean",
-        "running_var",
-        "float64",
-        "sqrt",
-        "var",
-        "NaN",
-        "train",
-        "eval",
-        "python",
-        "npz",
-        "bnviz",
-        "figure1",
-        "ics",
-        "ship",
-        "binary",
-        "data",
-        "Language",
-        "Server",
-        "cos",
-        "max",
-        "dx",
-        "cos",
-        "max",
-    ]
-)
-_SKIP = [
-    re.compile(r"\$[^$]*\$"),  # inline math
-    re.compile(r"`[^`]*`"),  # code
-    re.compile(r"<[^>]+>"),  # chart markup
-    re.compile(r":material/\w+:"),  # icons
-    re.compile(r"\([A-Za-z][A-Za-z -]*\)"),  # the English term in parentheses, on first use
-    re.compile(r"만든 방법:.*"),  # provenance: the command, the machine, library versions
-    re.compile(r"%\{[^}]*\}"),  # plotly hover fields
-    re.compile(r"\bbnviz/[\w/.]+"),  # paths
-    re.compile(r"\d[\d.]*e[+-]?\d+"),  # 1e-05
-]
 
 
 @pytest.fixture(autouse=True)
@@ -129,6 +53,10 @@ def shown_text(at: AppTest) -> list[str]:
     out += [e.value for e in at.success] + [e.value for e in at.error]
     for kind in ("button", "toggle", "selectbox", "select_slider", "segmented_control"):
         out += [e.label for e in getattr(at, kind)]
+    for kind in ("number_input", "text_input"):
+        out += [e.label for e in getattr(at, kind)]
+    for radio in at.radio:
+        out += [radio.label, *radio.options]
     out += [e.label for e in at.expander] + [t.label for t in at.tabs]
     for chart in at.get("plotly_chart"):
         layout = json.loads(chart.proto.spec)["layout"]
@@ -139,13 +67,6 @@ def shown_text(at: AppTest) -> list[str]:
             if k.startswith(("xaxis", "yaxis")) and isinstance(v.get("title"), dict)
         ]
     return out
-
-
-def english_words(text: str) -> list[str]:
-    for pattern in _SKIP:
-        text = pattern.sub(" ", text)
-    words = re.findall(r"[A-Za-z][A-Za-z0-9_']*", text)
-    return [w for w in words if w not in ALLOWED and not re.fullmatch(r"[A-Za-z]\d*", w)]
 
 
 @pytest.mark.parametrize("path", list(PAGES))
@@ -173,6 +94,25 @@ def test_the_bn_arithmetic_tabs_and_errors_are_korean(monkeypatch):
     at.run()
     error = shown(" ".join(e.value for e in at.error))
     assert "eps가 0.0인데, 0보다 커야 합니다" in error and "평가" not in error
+
+
+def test_every_norm_of_which_axis_and_its_refusal_are_korean(monkeypatch):
+    at = open_page("which-axis", "ko", monkeypatch)
+    for kind in ("layer", "instance", "group", "batch"):
+        at.radio(key="ax_kind").set_value(kind).run()
+        assert not at.exception and not at.error
+        assert not [w for t in shown_text(at) for w in english_words(t)], kind
+        assert "일치합니다" in at.success[0].value
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert "샘플 1, 채널 1, 위치 (1, 1)" in json.dumps(figure["data"], ensure_ascii=False)  # hover
+    assert figure["layout"]["yaxis"]["ticktext"][0] == "채널 1"
+    for key in ("ax_h", "ax_w"):  # a (batch, features) table: instance norm has one value per set
+        at.number_input(key=key).set_value(1).run()
+    at.radio(key="ax_kind").set_value("instance").run()
+    error = shown(" ".join(e.value for e in at.error))
+    assert "torch.nn.InstanceNorm2d도 받아들이지 않습니다" in error
+    assert "마지막으로 유효했던 입력을 계속 보여 줍니다: 2 × 4 × 1 × 1 텐서의 배치 정규화" in error
+    assert not [w for t in shown_text(at) for w in english_words(t)]
 
 
 def test_the_language_follows_the_browser_then_the_default(monkeypatch):

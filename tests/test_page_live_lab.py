@@ -358,3 +358,46 @@ def test_choosing_variants_in_the_sidebar_starts_a_new_run_and_bad_choices_keep_
     assert at.session_state["lab_cfg"].variants == ("bn", "gn")  # the last valid choice runs on
     assert not at.exception
     assert at.query_params["variants"] == "bn,gn"
+
+
+def test_a_queued_run_shows_its_place_and_the_shared_run_instead_of_charts(monkeypatch):
+    from tests.train.test_sessions import FakeRunner
+    from ui.session_runs import registry
+    from ui.watch import shares
+
+    st.cache_resource.clear()
+    monkeypatch.setenv("BNVIZ_MAX_TRAINING_RUNS", "1")
+    at = run({"dataset": "moons", "hidden": "8,8"})
+    reg = registry()
+    reg.get_or_create("lecturer", FakeRunner)
+    assert reg.play("lecturer")
+    shares().share("lecturer", "Prof. Kim")
+    at.button(key="lab_play").click().run()
+    assert not at.exception
+    assert any("number 1 in the queue" in i.value for i in at.info)
+    assert any(
+        "watch Prof. Kim's run" in shown(m.value) and "?watch=" in m.value for m in at.markdown
+    )
+    assert not at.get("bnviz_live_chart")  # waiting: no charts are built or sent
+
+
+def test_a_full_server_says_so_with_a_retry_and_builds_nothing(monkeypatch):
+    from tests.train.test_sessions import FakeRunner
+    from ui.session_runs import registry
+
+    st.cache_resource.clear()
+    monkeypatch.setenv("BNVIZ_MAX_SESSIONS", "1")
+    reg = registry()
+    reg.get_or_create("another-student", FakeRunner)
+    at = run({"dataset": "moons", "hidden": "8,8"})
+    assert not at.exception
+    assert any("The server is full" in shown(e.value) for e in at.error)
+    assert at.button(key="server_full_retry")
+    assert reg.session_count == 1  # no run was made for this page
+    reg.pause("another-student")
+    reg.release("another-student")
+    reg.release_grace_s = 0
+    reg.sweep()
+    at.button(key="server_full_retry").click().run()  # a place freed up: the lab opens
+    assert not at.exception and not at.error
+    assert at.button(key="lab_play")

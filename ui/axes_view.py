@@ -17,7 +17,10 @@ from bnviz.arith import nchw
 from bnviz.arith import tensor_input as ti
 from bnviz.arith.axes import AxesSteps, axes_steps
 from bnviz.arith.oracle import NormCheck, norm_check
+from bnviz.i18n import N_
 from ui import arithmetic_view as editors
+from ui import i18n
+from ui.i18n import _
 
 
 class Key:
@@ -35,8 +38,8 @@ SHAPE_KEYS = (Key.N, Key.C, Key.H, Key.W)
 AT_KEYS = (Key.AT_N, Key.AT_C, Key.AT_H, Key.AT_W)
 TABLE, SHAPE, GAMMA, BETA = "ax_table", "ax_shape", "ax_gamma", "ax_beta"
 GEN, SEED, SHOWN = "ax_gen", "ax_seed", "ax_shown"
-AFFINE_COLUMNS = ["γ (gamma)", "β (beta)"]
-EDIT_REFUSED = (
+AFFINE_COLUMNS = ["γ (gamma)", "β (beta)"]  # symbols and code names: the same in every language
+EDIT_REFUSED = N_(
     "An edit arrived that does not fit the table; the tables were reset to their last state."
 )
 
@@ -88,7 +91,8 @@ def current_tables() -> tuple[list[list], list, list]:
 
 
 def channel_labels(c: int) -> list[str]:
-    return [f"channel {j + 1}" for j in range(c)]
+    tr = i18n.translator_now()
+    return [nchw.channel_label(j, tr) for j in range(c)]
 
 
 def _set_tables(rows: list[list], shape: tuple[int, ...], gamma: list, beta: list) -> None:
@@ -118,7 +122,7 @@ def sync_shape() -> str | None:
     try:
         shape = nchw.validate_shape(wanted)
     except ValueError as err:
-        return str(err)
+        return i18n.error(err)
     x, gamma, beta = current_tables()
     _set_tables(nchw.resized_rows(x, ss[SHAPE], shape, ss[SEED]), shape, gamma, beta)
     return None
@@ -141,7 +145,7 @@ def tensor_editor() -> list[list]:
     """The tensor as text cells: a row per (example, channel), a column per position (h, w)."""
     ss = st.session_state
     n, c, h, w = ss[SHAPE]
-    frame = editors.text_frame(ss[TABLE], nchw.row_labels(n, c))
+    frame = editors.text_frame(ss[TABLE], nchw.row_labels(n, c, i18n.translator_now()))
     frame.columns = nchw.position_labels(h, w)
     config = {p: st.column_config.TextColumn(p, width="small") for p in frame.columns}
     return editors.cells_of(_editor(frame, Key.X_EDITOR, config))
@@ -169,7 +173,7 @@ def _editor(frame, prefix: str, config: dict):
     try:
         return st.data_editor(frame, key=_editor_key(prefix), **kw)
     except (IndexError, KeyError, ValueError, TypeError):
-        st.warning(EDIT_REFUSED)
+        st.warning(_(EDIT_REFUSED))
         st.session_state[GEN] += 1
         return st.data_editor(frame, key=_editor_key(prefix), **kw)
 
@@ -178,7 +182,8 @@ def _editor(frame, prefix: str, config: dict):
 
 
 def compute(x_cells, gamma_cells, beta_cells, kind, groups, eps) -> tuple[Shown, str | None]:
-    """What to draw for the current input; if that is invalid, the last valid one and why not."""
+    """What to draw for the current input; if that is invalid, the last valid one and why not
+    (in the session's language, not yet escaped)."""
     ss = st.session_state
     try:
         x = nchw.parse_rows(x_cells, ss[SHAPE])
@@ -191,7 +196,7 @@ def compute(x_cells, gamma_cells, beta_cells, kind, groups, eps) -> tuple[Shown,
         if ss.get(SHOWN) is None:  # nothing valid yet: the first example, batch norm
             steps = axes_steps(nchw.random_nchw(FIRST_SHAPE, 0), "batch")
             ss[SHOWN] = Shown(steps, norm_check(steps))
-        return ss[SHOWN], str(err)
+        return ss[SHOWN], i18n.error(err)
 
 
 def followed(steps: AxesSteps) -> tuple[int, int, int, int]:

@@ -56,7 +56,7 @@ STEADY_CSS = """<style>
 PRESENTER_CSS = """<style>
 .st-key-lab_status p { font-size: 2rem !important; line-height: 1.3; }
 .stMain h3 { font-size: 2rem !important; }
-.stMainBlockContainer { padding-top: 2.5rem; }
+.stMainBlockContainer { padding-top: 4.5rem; }  /* clear of the 3.75rem top bar */
 </style>"""
 
 

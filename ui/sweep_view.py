@@ -5,7 +5,7 @@ and a small live rerun on request.
   lr|init --ship``) are read once per process with numpy alone: no training, no torch import.
 - **Scale invariance**: :func:`bnviz.sweep.scale_invariance.scale_invariance` in float64 numpy,
   cached per (c, layer); the numbers shown are computed, the tests check them against autograd.
-- **Live**: "Run it live" starts a :class:`bnviz.sweep.job.SweepJob` of at most ``MAX_LIVE_VALUES``
+- **Live**: "Run it live" starts a :class:`bnviz.sweep.job.SweepJob` (in the worker pool) of at most ``MAX_LIVE_VALUES``
   grid values x the twins x one seed, through :mod:`ui.experiment_page` (a training slot of the
   server-wide session registry, paused when the tab stops polling, stopped when it closes).
 - **Words** come from :mod:`bnviz.sweep.captions`, computed from whichever result is shown.
@@ -22,7 +22,7 @@ from bnviz.sweep.grid import SWEEPS
 from bnviz.sweep.plots import figures
 from bnviz.sweep.result import SweepResult, result_path
 from bnviz.sweep.scale_invariance import ScaleResult, scale_invariance
-from ui import experiment_page
+from ui import experiment_page, session_runs
 from ui.chart_bridge import live_chart
 from ui.experiment_page import Keys
 from ui.text import plain
@@ -129,11 +129,9 @@ def start_live(steps: int) -> None:
 
     def make_job():
         from bnviz.sweep.grid import make_grid
-        from bnviz.sweep.job import SweepJob
-        from bnviz.train.experiment import configure_torch_threads
 
-        configure_torch_threads(1)
-        return SweepJob(make_grid(sweep, values=values, seeds=1, steps=steps))
+        grid = make_grid(sweep, values=values, seeds=1, steps=steps)
+        return session_runs.new_job("bnviz.sweep.job:SweepJob", grid)
 
     try:
         experiment_page.start_job(

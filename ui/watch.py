@@ -7,6 +7,8 @@
   main charts, refreshed twice a second. The charts are built once per report of the run and per
   view, and the same prepared bytes go to every viewer (``ui.chart_bridge.prepare``).
 - A wrong or ended token gets a clear message and a link to start one's own run.
+- Every link it makes (the share link, "Start your own run", the offer) carries the session's
+  ``?lang=``, so whoever opens it reads the language the link was made in.
 
 Across replicas, the token starts with the owner's sticky-route key, and the proxy routes a
 ``?watch=`` request by it (deploy/nginx.conf), so the viewer lands on the replica that trains the run.
@@ -21,10 +23,14 @@ from typing import Any
 import streamlit as st
 
 from bnviz import style
+from bnviz.i18n import N_
 from bnviz.style import VARIANT_LABELS
 from bnviz.train import plots
-from bnviz.train.shares import MAX_OWNER_CHARS, Share, ShareRegistry
+from bnviz.train.sessions import SERVER_FULL
+from bnviz.train.shares import DEFAULT_OWNER, MAX_OWNER_CHARS, Share, ShareRegistry
+from ui import i18n
 from ui.chart_bridge import PreparedChart, live_chart, prepare
+from ui.i18n import _
 from ui.session_runs import registry, run_key
 from ui.text import plain
 
@@ -35,6 +41,8 @@ CACHED_VIEWS = 64  # prepared chart sets kept: a few per shared run
 OWNER_KEY = "share_owner"
 SHARE_KEY = "share_button"
 STOP_KEY = "share_stop"
+# The name a share gets when its owner types none (bnviz.train.shares.DEFAULT_OWNER), translated.
+DEFAULT_OWNER_MSGID = N_("The lecturer")
 
 
 @st.cache_resource(show_spinner=False)
@@ -50,15 +58,15 @@ def share_panel() -> None:
     """The sidebar's "Share this run" section."""
     key = run_key()
     current = shares().of_session(key)
-    st.header("Share this run")
+    st.header(_("Share this run"))
     st.text_input(
-        "Your name, as viewers see it",
+        _("Your name, as viewers see it"),
         max_chars=MAX_OWNER_CHARS,
         key=OWNER_KEY,
-        placeholder="The lecturer",
+        placeholder=_(DEFAULT_OWNER_MSGID),
     )
     st.button(
-        "Update the shared name" if current else "Share this run",
+        _("Update the shared name") if current else _("Share this run"),
         key=SHARE_KEY,
         on_click=_share,
         icon=":material/share:",
@@ -68,28 +76,43 @@ def share_panel() -> None:
     if error:
         st.error(plain(error))
     if current is not None:
-        st.caption("Anyone with this link sees this run live, read-only:")
+        st.caption(_("Anyone with this link sees this run live, read-only:"))
         with st.container(key="share_link"):
             st.code(_link(current), language=None, wrap_lines=True)
-        st.button("Stop sharing", key=STOP_KEY, on_click=_stop_sharing, width="stretch")
+        st.button(_("Stop sharing"), key=STOP_KEY, on_click=_stop_sharing, width="stretch")
 
 
 def _share() -> None:
     route = st.context.cookies.get(ROUTE_COOKIE)
-    try:
+    try:  # no name: the registry's default, which every viewer reads in their own language
         shares().share(run_key(), st.session_state.get(OWNER_KEY) or "", route=route)
     except ValueError as exc:
-        st.session_state["share_error"] = str(exc)
+        st.session_state["share_error"] = i18n.error(exc)
 
 
 def _stop_sharing() -> None:
     shares().stop_sharing(run_key())
 
 
+def _query(token: str | None = None) -> str:
+    """``?watch=<token>&lang=<the session's>``, or only the language without a token."""
+    lang = f"{i18n.PARAM}={i18n.current()}"
+    return f"?{PARAM}={token}&{lang}" if token else f"?{lang}"
+
+
 def _link(share: Share) -> str:
     base = (st.context.url or "").rstrip("/")
     page = base if base.endswith("/live-lab") else f"{base}/live-lab"
-    return f"{page}?{PARAM}={share.token}"
+    return f"{page}{_query(share.token)}"
+
+
+def _owner(share: Share) -> str:
+    """The owner's name as typed (escaped), or the default name in the session's language."""
+    return _(DEFAULT_OWNER_MSGID) if share.owner == DEFAULT_OWNER else plain(share.owner)
+
+
+def _start_own_run() -> str:
+    return "[{text}](live-lab{query})".format(text=_("Start your own run"), query=_query())
 
 
 def follow(view: dict[str, Any]) -> None:
@@ -102,19 +125,21 @@ def offer_text() -> str | None:
     share = shares().newest()
     if share is None:
         return None
-    return (
-        f"Meanwhile, watch {plain(share.owner)}'s run: [open it](live-lab?{PARAM}={share.token})."
+    return _("Meanwhile, watch {owner}'s run: [open it]({link}).").format(
+        owner=_owner(share), link=f"live-lab{_query(share.token)}"
     )
 
 
 def server_full(message: str) -> None:
-    """The page of a session the server has no room for: why, a retry, and a shared run."""
-    st.title("Live lab")
-    st.error(plain(message))
+    """The page of a session the server has no room for: why, a retry, and a shared run.
+    ``message`` is ``ServerFull``'s sentence (English); the registry's own is shown translated."""
+    st.title(_("Live lab"))
+    n = registry().max_sessions
+    st.error(plain(_(SERVER_FULL).format(n=n) if message == SERVER_FULL.format(n=n) else message))
     offer = offer_text()
     if offer:
         st.markdown(offer)
-    st.button("Try again", key="server_full_retry", icon=":material/refresh:", type="primary")
+    st.button(_("Try again"), key="server_full_retry", icon=":material/refresh:", type="primary")
 
 
 # -- the viewer's side ---------------------------------------------------------------------------------
@@ -129,20 +154,24 @@ def render(token: str) -> None:
     """The whole page of a viewer of ``token``'s run."""
     share = shares().find(token)
     if share is None:
-        st.title("Live lab")
+        st.title(_("Live lab"))
         st.warning(
-            "This link does not lead to a shared run: the run has ended, its owner stopped "
-            "sharing it, or the link is incomplete. Ask for a new link, or start your own run."
+            _(
+                "This link does not lead to a shared run: the run has ended, its owner stopped "
+                "sharing it, or the link is incomplete. Ask for a new link, or start your own run."
+            )
         )
-        st.markdown("[Start your own run](live-lab)")
+        st.markdown(_start_own_run())
         return
-    st.title("Live lab: a shared run")
+    st.title(_("Live lab: a shared run"))
     st.info(
-        f"You are watching **{plain(share.owner)}**'s run, live and read-only: its owner plays, "
-        "pauses and changes the learning rate. [Start your own run](live-lab) to try it yourself."
+        _(
+            "You are watching **{owner}**'s run, live and read-only: its owner plays, pauses and "
+            "changes the learning rate. {start_link} to try it yourself."
+        ).format(owner=_owner(share), start_link=_start_own_run())
     )
     with st.sidebar:
-        st.caption("The controls of this run are its owner's.")
+        st.caption(_("The controls of this run are its owner's."))
     st.fragment(run_every=REFRESH_S)(_viewer_body)(share.token)
 
 
@@ -150,24 +179,28 @@ def _viewer_body(token: str) -> None:
     share = shares().find(token)
     entry = None if share is None else registry().get(share.session_key)
     if share is None or entry is None:
-        st.warning("The shared run has ended. [Start your own run](live-lab)")
+        st.warning(_("The shared run has ended. {start_link}").format(start_link=_start_own_run()))
         return
     runner = entry.runner
     snap = runner.snapshot()
-    state = "training" if entry.training else "paused"
-    rate = f" · {snap.steps_per_second:,.0f} steps/s" if entry.training else ""
+    status = (
+        _("**Step {step:,}** · training · {rate:,.0f} steps/s · lr {lr:g}")
+        if entry.training
+        else _("**Step {step:,}** · paused · lr {lr:g}")
+    )
     with st.container(key="watch_status"):
-        st.markdown(f"**Step {snap.step:,}** · {state}{rate} · lr {snap.lr:g}")
+        st.markdown(status.format(step=snap.step, rate=snap.steps_per_second, lr=snap.lr))
     view = _view(share.view, snap)
-    st.subheader("Loss and test accuracy")
+    st.subheader(_("Loss and test accuracy"))
     charts = _charts(token, runner, snap, view)
     live_chart(charts[0], key="watch_curves")
-    label = VARIANT_LABELS[view["main"]]
     st.subheader(
-        f"{label}: input to a {snap.activation} during training, 15th/50th/85th percentiles"
+        _("{label}: input to a `{activation}` during training, 15th/50th/85th percentiles").format(
+            label=_(VARIANT_LABELS[view["main"]]), activation=snap.activation
+        )
     )
     live_chart(charts[1], key="watch_pct")
-    st.caption("Dotted lines mark the owner's learning-rate changes.")
+    st.caption(_("Dotted lines mark the owner's learning-rate changes."))
 
 
 def _view(view: dict[str, Any], snap) -> dict[str, Any]:

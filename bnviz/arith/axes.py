@@ -18,8 +18,9 @@ k/(k-1) * var, mixed in with ``momentum``). The other three use the statistics o
 itself, so they need no batch and behave the same in training and inference (torch's defaults:
 no running statistics).
 
-``axes_steps`` validates what it is given (``ValueError`` with a sentence to act on) and returns an
-``AxesSteps`` of read-only float64 arrays.
+``axes_steps`` validates what it is given (a ``UserError``: a sentence to act on) and returns an
+``AxesSteps`` of read-only float64 arrays. Titles and statistics' labels are English msgids and
+``Message``s: translate them where they are shown (``_(kind.title)``, ``render(label, _)``).
 """
 
 from __future__ import annotations
@@ -36,26 +37,27 @@ from bnviz.arith.validate import (
     validate_momentum,
     validate_running_stats,
 )
+from bnviz.i18n import N_, Message, UserError
 
 
 @dataclass(frozen=True)
 class Kind:
-    """One normalization: the axes it averages over and what one statistic belongs to."""
+    """One normalization: its names, the axes it averages over, the shape of gamma and beta."""
 
     name: str  # registry key, also the page's option
-    title: str  # "Batch norm"
+    title: str  # "Batch norm", a msgid
+    noun: str  # "batch norm", as it reads inside a sentence; a msgid
     reduced: str  # the axes averaged over, as the page writes them: "N, H, W"
-    per: str  # what one mean belongs to: "channel"
     affine: str  # the shape of gamma and beta
 
 
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        Kind("batch", "Batch norm", "N, H, W", "channel", "(C,)"),
-        Kind("layer", "Layer norm", "C, H, W", "example", "(C, H, W)"),
-        Kind("instance", "Instance norm", "H, W", "example and channel", "(C,)"),
-        Kind("group", "Group norm", "C/G, H, W", "example and group", "(C,)"),
+        Kind("batch", N_("Batch norm"), N_("batch norm"), "N, H, W", "(C,)"),
+        Kind("layer", N_("Layer norm"), N_("layer norm"), "C, H, W", "(C, H, W)"),
+        Kind("instance", N_("Instance norm"), N_("instance norm"), "H, W", "(C,)"),
+        Kind("group", N_("Group norm"), N_("group norm"), "C/G, H, W", "(C,)"),
     )
 }
 
@@ -75,7 +77,7 @@ class AxesSteps:
     x: np.ndarray  # (N, C, H, W)
     members: np.ndarray  # (N, C, H, W) int
     count: int  # values per statistic
-    stat_labels: tuple[str, ...]  # (S,) "channel 2", "example 1", "example 1, channel 2", ...
+    stat_labels: tuple[Message, ...]  # (S,) "channel 2", "example 1", "example 1, channel 2", ...
     mean: np.ndarray  # (S,)
     var: np.ndarray  # (S,) biased: divided by count
     std: np.ndarray  # (S,) sqrt(var + eps), the divisor
@@ -106,20 +108,21 @@ class AxesSteps:
         return float(self.gamma[at]), float(self.beta[at])
 
 
-def _members(kind: str, shape: tuple[int, ...], groups: int) -> tuple[np.ndarray, list[str]]:
+def _members(kind: str, shape: tuple[int, ...], groups: int) -> tuple[np.ndarray, list[Message]]:
     """The statistic of every element, and each statistic's label."""
     n, c, h, w = shape
     ni, ci = np.indices(shape)[:2]  # (N, C, H, W) each: the example and channel of every element
     if kind == "batch":
-        labels = [f"channel {j + 1}" for j in range(c)]
-        return ci, labels
+        return ci, [Message(N_("channel {c}"), {"c": j + 1}) for j in range(c)]
     if kind == "layer":
-        return ni, [f"example {i + 1}" for i in range(n)]
+        return ni, [Message(N_("example {number}"), {"number": i + 1}) for i in range(n)]
     if kind == "instance":
-        labels = [f"example {i + 1}, channel {j + 1}" for i in range(n) for j in range(c)]
+        label = N_("example {n}, channel {c}")
+        labels = [Message(label, {"n": i + 1, "c": j + 1}) for i in range(n) for j in range(c)]
         return ni * c + ci, labels
     # Group norm: channels split into ``groups`` runs of C/G neighbours, as torch does.
-    labels = [f"example {i + 1}, group {g + 1}" for i in range(n) for g in range(groups)]
+    label = N_("example {n}, group {g}")
+    labels = [Message(label, {"n": i + 1, "g": g + 1}) for i in range(n) for g in range(groups)]
     return ni * groups + ci // (c // groups), labels
 
 
@@ -132,9 +135,14 @@ def validate_groups(groups: object, channels: int) -> int:
     except (TypeError, ValueError, OverflowError):
         ok = False
     if not ok or int(float(groups)) not in divisors:
-        raise ValueError(
-            f"G = {groups!r} does not split C = {channels} channels into equal groups: "
-            f"choose G among the divisors of {channels}: {choices}."
+        raise UserError(
+            N_(
+                "G = {groups!r} does not split C = {channels} channels into equal groups: choose "
+                "G among the divisors of {channels}: {choices}."
+            ),
+            groups=groups,
+            channels=channels,
+            choices=choices,
         )
     return int(float(groups))
 
@@ -142,22 +150,30 @@ def validate_groups(groups: object, channels: int) -> int:
 # A set of one value has no spread. Torch refuses it for batch and instance norm; for layer and
 # group norm it returns y = beta whatever x is, which says nothing about normalizing: refused too.
 ONE_VALUE = {
-    "batch": "Batch norm averages each channel over N × H × W values, and here that is 1 value: "
-    "its variance is undefined and torch.nn.BatchNorm2d refuses it in train mode. Add an example "
-    "(N ≥ 2) or a position (H × W ≥ 2).",
-    "layer": "Layer norm averages each example over its C × H × W values, and here that is 1 "
-    "value: x̂ would be 0 and y would be β whatever x is. Add a channel or a position.",
-    "instance": "Instance norm averages each channel of each example over its H × W positions, "
-    "and here that is 1 value: its variance is undefined and torch.nn.InstanceNorm2d refuses it. "
-    "Make H or W at least 2 (a (batch, features) tensor has no positions).",
-    "group": "Group norm averages each group over its C/G × H × W values, and here that is 1 "
-    "value: x̂ would be 0 and y would be β whatever x is. Choose fewer groups or add a position.",
+    "batch": N_(
+        "Batch norm averages each channel over N × H × W values, and here that is 1 value: its "
+        "variance is undefined and torch.nn.BatchNorm2d refuses it in train mode. Add an example "
+        "(N ≥ 2) or a position (H × W ≥ 2)."
+    ),
+    "layer": N_(
+        "Layer norm averages each example over its C × H × W values, and here that is 1 value: "
+        "x̂ would be 0 and y would be β whatever x is. Add a channel or a position."
+    ),
+    "instance": N_(
+        "Instance norm averages each channel of each example over its H × W positions, and here "
+        "that is 1 value: its variance is undefined and torch.nn.InstanceNorm2d refuses it. Make "
+        "H or W at least 2 (a (batch, features) tensor has no positions)."
+    ),
+    "group": N_(
+        "Group norm averages each group over its C/G × H × W values, and here that is 1 value: "
+        "x̂ would be 0 and y would be β whatever x is. Choose fewer groups or add a position."
+    ),
 }
 
 
 def _check_count(kind: str, count: int) -> None:
     if count < 2:
-        raise ValueError(ONE_VALUE[kind])
+        raise UserError(ONE_VALUE[kind])
 
 
 def _affine(values: object, name: str, shape: tuple[int, ...], default: float) -> np.ndarray:
@@ -168,17 +184,26 @@ def _affine(values: object, name: str, shape: tuple[int, ...], default: float) -
     try:
         v = np.array(values, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must hold numbers only: one number per channel.") from None
+        raise UserError(
+            N_("{name} must hold numbers only: one number per channel."), name=name
+        ) from None
     if len(shape) == 3 and v.shape == shape[:1]:
         v = np.broadcast_to(v[:, None, None], shape).copy()
     if v.shape != shape:
         shown = " × ".join(str(s) for s in shape)
-        raise ValueError(
-            f"{name} has shape {v.shape} but this norm needs {shown} values: one per channel"
-            f"{' (or per element of (C, H, W))' if len(shape) == 3 else ''}."
+        needs = (
+            N_(
+                "{name} has shape {shape} but this norm needs {shown} values: one per channel "
+                "(or per element of (C, H, W))."
+            )
+            if len(shape) == 3
+            else N_("{name} has shape {shape} but this norm needs {shown} values: one per channel.")
         )
+        raise UserError(needs, name=name, shape=v.shape, shown=shown)
     if not np.isfinite(v).all():
-        raise ValueError(f"{name} must be finite numbers: replace the NaN or infinite value.")
+        raise UserError(
+            N_("{name} must be finite numbers: replace the NaN or infinite value."), name=name
+        )
     return v
 
 
@@ -201,7 +226,11 @@ def axes_steps(
     in the module docstring in float64 (train mode for batch norm, with its running-stat update).
     """
     if kind not in KINDS:
-        raise ValueError(f"kind is {kind!r}, but it must be one of: {', '.join(KINDS)}.")
+        raise UserError(
+            N_("kind is {kind!r}, but it must be one of: {kinds}."),
+            kind=kind,
+            kinds=", ".join(KINDS),
+        )
     x = validate_nchw(x)
     n, c, h, w = x.shape
     groups = validate_groups(groups, c) if kind == "group" else 1

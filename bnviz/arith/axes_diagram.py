@@ -6,7 +6,8 @@ itself dark orange; every other statistic's cells alternate two greys, so the pa
 is visible at a glance. Group norm also gets a line between groups of channels. Cells carry their
 value (x, x_hat or y) to 2 decimals while the grid is narrow enough to read them; hovering gives 4.
 
-Only numbers and fixed labels reach the figure: nothing a student typed is drawn as text.
+Only numbers and fixed labels (in the language of ``_``) reach the figure: nothing a student typed
+is drawn as text.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import numpy as np
 
 from bnviz import style
 from bnviz.arith.axes import AxesSteps
-from bnviz.arith.nchw import element_label
+from bnviz.arith.nchw import channel_label, element_label
+from bnviz.i18n import ENGLISH, Gettext
 
 OTHER_EVEN, OTHER_ODD = "#f0f0f0", "#d4d4d4"  # the other statistics, alternating
 SHARED, CHOSEN = "#f5c04a", "#c2410c"  # the chosen element's statistic, and the element
@@ -33,10 +35,10 @@ def _colorscale() -> list:
     return scale
 
 
-def nchw_figure(s: AxesSteps, index, values: str = "x") -> dict:
+def nchw_figure(s: AxesSteps, index, values: str = "x", _: Gettext = ENGLISH) -> dict:
     """Plotly figure dict of ``s``'s tensor; ``index`` = (n, c, h, w), 0-based, the chosen element.
 
-    ``values`` picks what the cells show: "x", "x_hat" or "y".
+    ``values`` picks what the cells show: "x", "x_hat" or "y"; ``_`` translates the labels.
     """
     n_all, c_all, h, w = s.x.shape
     positions = h * w
@@ -49,14 +51,15 @@ def nchw_figure(s: AxesSteps, index, values: str = "x") -> dict:
     cell_text = np.full((c_all, width), "", dtype=object)
     hover = np.full((c_all, width), "", dtype=object)
     name = VALUES[values]
+    stat_labels = [label.render(_) for label in s.stat_labels]
     for n in range(n_all):
         for c in range(c_all):
             for p in range(positions):
                 col, stat, v = n * (positions + 1) + p, stats[n, c, p], tensor[n, c, p]
                 z[c, col] = 3 if (n, c, p) == chosen else 2 if stat == chosen_stat else stat % 2
                 cell_text[c, col] = f"{v:.2f}"
-                where = element_label((n, c, p // w, p % w))
-                hover[c, col] = f"{where}<br>{name} = {v:.4f}<br>{s.stat_labels[stat]}"
+                where = element_label((n, c, p // w, p % w)).render(_)
+                hover[c, col] = f"{where}<br>{name} = {v:.4f}<br>{stat_labels[stat]}"
     show_text = width <= MAX_TEXT_COLUMNS
     heatmap = {
         "type": "heatmap",
@@ -78,7 +81,7 @@ def nchw_figure(s: AxesSteps, index, values: str = "x") -> dict:
         {
             "x": x,
             "y": -0.7,
-            "text": f"<b>example {n + 1}</b>",
+            "text": "<b>{}</b>".format(_("example {number}").format(number=n + 1)),
             "showarrow": False,
             "yanchor": "bottom",
         }
@@ -93,12 +96,14 @@ def nchw_figure(s: AxesSteps, index, values: str = "x") -> dict:
             "showticklabels": False,
             "showgrid": False,
             "zeroline": False,
-            "title": {"text": f"positions (h, w) of each example: H × W = {h} × {w}"},
+            "title": {
+                "text": _("positions (h, w) of each example: H × W = {h} × {w}").format(h=h, w=w)
+            },
             "range": [-0.6, width - 0.4],
         },
         yaxis={
             "tickvals": list(range(c_all)),
-            "ticktext": [f"channel {c + 1}" for c in range(c_all)],
+            "ticktext": [channel_label(c, _) for c in range(c_all)],
             "autorange": "reversed",  # channel 1 on top, as in the table
             "showgrid": False,
             "zeroline": False,

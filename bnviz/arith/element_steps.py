@@ -10,7 +10,7 @@ then the lines the BN stepper writes for a column, here for one value:
     (batch norm) running_mean, running_var <- their momentum update with k/(k-1) sigma^2_s
 
 Every line is KaTeX for ``st.latex``; long sums are elided as in the stepper. Indices are 0-based in,
-1-based in every string (as a student counts).
+1-based in every string (as a student counts). The sentence is in the language of ``_``.
 """
 
 from __future__ import annotations
@@ -22,19 +22,28 @@ import numpy as np
 from bnviz.arith.axes import AxesSteps
 from bnviz.arith.number_format import tex_number
 from bnviz.arith.stepper import elided, paren, signed_sum
+from bnviz.i18n import ENGLISH, N_, Gettext, UserError
 
 SQUARES_HEAD = 2  # squared deviations before the dots: each term is twice as wide as a value
 
 # Which values one statistic averages, per kind; full sentences so they translate whole.
 MEMBERS = {
-    "batch": "μ and σ² of channel {c} are taken over its {k} values: all {n_all} examples × "
-    "{positions} positions.",
-    "layer": "μ and σ² of example {n} are taken over its {k} values: all {c_all} channels × "
-    "{positions} positions.",
-    "instance": "μ and σ² of example {n}, channel {c} are taken over its {k} values: the "
-    "{positions} positions of that one channel of that one example.",
-    "group": "μ and σ² of example {n}, group {g} are taken over its {k} values: channels "
-    "{c_first} to {c_last} × {positions} positions.",
+    "batch": N_(
+        "μ and σ² of channel {c} are taken over its {k} values: all {n_all} examples × "
+        "{positions} positions."
+    ),
+    "layer": N_(
+        "μ and σ² of example {n} are taken over its {k} values: all {c_all} channels × "
+        "{positions} positions."
+    ),
+    "instance": N_(
+        "μ and σ² of example {n}, channel {c} are taken over its {k} values: the {positions} "
+        "positions of that one channel of that one example."
+    ),
+    "group": N_(
+        "μ and σ² of example {n}, group {g} are taken over its {k} values: channels {c_first} "
+        "to {c_last} × {positions} positions."
+    ),
 }
 
 
@@ -60,11 +69,11 @@ def _subscript(s: AxesSteps, index: tuple[int, ...]) -> str:
     return f"n={n},g={index[1] // (channels // s.groups) + 1}"
 
 
-def _sentence(s: AxesSteps, index: tuple[int, ...]) -> str:
+def _sentence(s: AxesSteps, index: tuple[int, ...], _: Gettext) -> str:
     n_all, c_all, h, w = s.x.shape
     per_group = c_all // s.groups
     g = index[1] // per_group
-    return MEMBERS[s.kind].format(
+    return _(MEMBERS[s.kind]).format(
         n=index[0] + 1,
         c=index[1] + 1,
         g=g + 1,
@@ -77,11 +86,16 @@ def _sentence(s: AxesSteps, index: tuple[int, ...]) -> str:
     )
 
 
-def element_steps(s: AxesSteps, index) -> ElementSteps:
-    """The substitution lines for element ``index`` = (n, c, h, w), 0-based, of ``s.x``."""
+def element_steps(s: AxesSteps, index, _: Gettext = ENGLISH) -> ElementSteps:
+    """The substitution lines for element ``index`` = (n, c, h, w), 0-based, of ``s.x``; the
+    sentence in ``_``'s language."""
     index = tuple(int(i) for i in index)
     if len(index) != 4 or not all(0 <= i < d for i, d in zip(index, s.x.shape, strict=True)):
-        raise ValueError(f"The element {index} is not in a tensor of shape {s.x.shape}.")
+        raise UserError(
+            N_("The element {index} is not in a tensor of shape {shape}."),
+            index=index,
+            shape=s.x.shape,
+        )
     stat = s.stat_of(index)
     members = s.member_indices(stat)
     values = [float(s.x[tuple(m)]) for m in members]
@@ -119,7 +133,7 @@ def element_steps(s: AxesSteps, index) -> ElementSteps:
     ]
     if s.kind == "batch":
         lines.append(("running statistics", _running(s, index[1], k)))
-    return ElementSteps(index, stat, members, _sentence(s, index), tuple(lines))
+    return ElementSteps(index, stat, members, _sentence(s, index, _), tuple(lines))
 
 
 def _running(s: AxesSteps, c: int, k: int) -> str:

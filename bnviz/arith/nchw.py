@@ -13,6 +13,8 @@ The page edits the tensor as a text table: one row per (example, channel), one c
 - ``to_rows`` / ``parse_rows`` turn a tensor into the text table and back, ``parse_channels`` a
   per-channel row (gamma, beta); ``random_nchw`` makes an example tensor and ``resized_rows``
   reshapes a table without touching the cells a student kept.
+- Every ``ValueError`` is a ``bnviz.i18n.UserError`` (``str()`` English, ``render(_)`` translated);
+  labels take a translator ``_`` (English by default).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy as np
 
 from bnviz.arith.number_format import typed_number
 from bnviz.arith.tensor_input import parse_number
+from bnviz.i18n import ENGLISH, N_, Gettext, Message, UserError
 
 MAX_SIDE = 8  # per side: one channel's H × W grid still fits a table row on a screen
 MAX_VALUES = 256  # in all: every value is drawn as a labelled cell, and a sum is written out
@@ -32,8 +35,9 @@ AXES = ("N", "C", "H", "W")
 def validate_shape(shape: Sequence[object]) -> tuple[int, int, int, int]:
     """(N, C, H, W) as ints, each 1..MAX_SIDE, at most MAX_VALUES values in all."""
     if len(shape) != 4:
-        raise ValueError(
-            f"The shape has {len(shape)} sides, but an image batch has 4: (N, C, H, W)."
+        raise UserError(
+            N_("The shape has {sides} sides, but an image batch has 4: (N, C, H, W)."),
+            sides=len(shape),
         )
     sides = []
     for name, side in zip(AXES, shape, strict=True):
@@ -42,18 +46,34 @@ def validate_shape(shape: Sequence[object]) -> tuple[int, int, int, int]:
         except (TypeError, ValueError, OverflowError):
             whole = False
         if not whole:
-            raise ValueError(
-                f"{name} is {side!r}, but it must be a whole number from 1 to {MAX_SIDE}."
+            raise UserError(
+                N_("{name} is {side!r}, but it must be a whole number from 1 to {max_side}."),
+                name=name,
+                side=side,
+                max_side=MAX_SIDE,
             )
         side = int(float(side))
         if not 1 <= side <= MAX_SIDE:
-            raise ValueError(f"{name} is {side}, but it must lie between 1 and {MAX_SIDE}.")
+            raise UserError(
+                N_("{name} is {side}, but it must lie between 1 and {max_side}."),
+                name=name,
+                side=side,
+                max_side=MAX_SIDE,
+            )
         sides.append(side)
     n, c, h, w = sides
     if n * c * h * w > MAX_VALUES:
-        raise ValueError(
-            f"{n} × {c} × {h} × {w} is {n * c * h * w} values, more than the {MAX_VALUES} this "
-            "page can draw and write out: make one of N, C, H, W smaller."
+        raise UserError(
+            N_(
+                "{n} × {c} × {h} × {w} is {size} values, more than the {budget} this page can "
+                "draw and write out: make one of N, C, H, W smaller."
+            ),
+            n=n,
+            c=c,
+            h=h,
+            w=w,
+            size=n * c * h * w,
+            budget=MAX_VALUES,
         )
     return n, c, h, w
 
@@ -63,26 +83,34 @@ def validate_nchw(x: object) -> np.ndarray:
     try:
         x = np.array(x, dtype=np.float64)  # copies: callers' arrays are never aliased
     except (TypeError, ValueError):
-        raise ValueError(
-            "x must be a tensor of numbers (N, C, H, W): check that every cell holds a number "
-            "and every row has the same length."
+        raise UserError(
+            N_(
+                "x must be a tensor of numbers (N, C, H, W): check that every cell holds a "
+                "number and every row has the same length."
+            )
         ) from None
     if x.ndim == 2:
         x = x[:, :, None, None]  # (batch, features) -> (N, C, 1, 1): one position per channel
     if x.ndim != 4:
-        raise ValueError(
-            f"x has {x.ndim} dimension(s), but this page needs 4, (N, C, H, W), or 2, "
-            "(batch, features)."
+        raise UserError(
+            N_(
+                "x has {ndim} dimension(s), but this page needs 4, (N, C, H, W), or 2, "
+                "(batch, features)."
+            ),
+            ndim=x.ndim,
         )
     if x.size == 0:
-        raise ValueError("The tensor is empty: every one of N, C, H, W must be at least 1.")
+        raise UserError(N_("The tensor is empty: every one of N, C, H, W must be at least 1."))
     validate_shape(x.shape)
     bad = np.argwhere(~np.isfinite(x))
     if len(bad):
         n, c, h, w = bad[0]
-        raise ValueError(
-            f"The value at {element_label((n, c, h, w))} is {x[n, c, h, w]}: normalization needs "
-            "finite numbers, so replace it."
+        raise UserError(
+            N_(
+                "The value at {where} is {value}: normalization needs finite numbers, so replace it."
+            ),
+            where=element_label((n, c, h, w)),
+            value=x[n, c, h, w],
         )
     return x
 
@@ -90,15 +118,23 @@ def validate_nchw(x: object) -> np.ndarray:
 # --- labels (1-based, as a student counts) ------------------------------------------------------
 
 
-def element_label(index: Sequence[int]) -> str:
-    """(n, c, h, w), 0-based -> "example 1, channel 2, position (1, 3)"."""
+def element_label(index: Sequence[int]) -> Message:
+    """(n, c, h, w), 0-based -> "example 1, channel 2, position (1, 3)" (a ``Message``: English
+    as a ``str``, ``render(_)`` in another language)."""
     n, c, h, w = (int(i) + 1 for i in index)
-    return f"example {n}, channel {c}, position ({h}, {w})"
+    where = N_("example {n}, channel {c}, position ({h}, {w})")
+    return Message(where, {"n": n, "c": c, "h": h, "w": w})
 
 
-def row_labels(n: int, c: int) -> list[str]:
+def channel_label(c: int, _: Gettext = ENGLISH) -> str:
+    """Channel ``c`` (0-based) -> "channel 1"."""
+    return _("channel {c}").format(c=c + 1)
+
+
+def row_labels(n: int, c: int, _: Gettext = ENGLISH) -> list[str]:
     """The text table's rows: "example 1 · channel 1", "example 1 · channel 2", ..."""
-    return [f"example {i + 1} · channel {j + 1}" for i in range(n) for j in range(c)]
+    row = _("example {n} · channel {c}")
+    return [row.format(n=i + 1, c=j + 1) for i in range(n) for j in range(c)]
 
 
 def position_labels(h: int, w: int) -> list[str]:
@@ -121,10 +157,20 @@ def parse_rows(rows: Sequence[Sequence[object]], shape: Sequence[int]) -> np.nda
     rows = [list(r) for r in rows]
     if len(rows) != n * c or any(len(r) != h * w for r in rows):
         widths = sorted({len(r) for r in rows})
-        raise ValueError(
-            f"The table arrived with {len(rows)} rows of {widths} cells, but {n} × {c} × {h} × {w} "
-            f"needs {n * c} rows (example, channel) of {h * w} positions: change the shape with "
-            "the N, C, H, W controls."
+        raise UserError(
+            N_(
+                "The table arrived with {rows} rows of {widths} cells, but {n} × {c} × {h} × {w} "
+                "needs {needed} rows (example, channel) of {positions} positions: change the "
+                "shape with the N, C, H, W controls."
+            ),
+            rows=len(rows),
+            widths=widths,
+            n=n,
+            c=c,
+            h=h,
+            w=w,
+            needed=n * c,
+            positions=h * w,
         )
     values = [
         [
@@ -164,11 +210,20 @@ def parse_channels(cells: Sequence[object], name: str, channels: int) -> np.ndar
     """One number per channel (gamma, beta) -> float64 (channels,); a ValueError names the cell."""
     cells = list(cells)
     if len(cells) != channels:
-        raise ValueError(
-            f"{name} has {len(cells)} values but the tensor has {channels} channels: "
-            f"give one {name} per channel."
+        raise UserError(
+            N_(
+                "{name} has {count} values but the tensor has {channels} channels: give one "
+                "{name} per channel."
+            ),
+            name=name,
+            count=len(cells),
+            channels=channels,
         )
+    where = N_("{name}, channel {c}")
     return np.array(
-        [parse_number(cell, f"{name}, channel {j + 1}") for j, cell in enumerate(cells)],
+        [
+            parse_number(cell, Message(where, {"name": name, "c": j + 1}))
+            for j, cell in enumerate(cells)
+        ],
         dtype=np.float64,
     )

@@ -5,7 +5,8 @@ its own and is not installed here. The HTML we write anyway is self-contained (p
 it opens offline), and a headless browser is already part of the dev setup for the browser tests:
 :func:`write_png` opens that HTML in the system Chromium (:mod:`bnviz.chromium`) and screenshots the
 plot. Without Playwright or Chromium the PNG is skipped with a message; the HTML and CSV still come
-out.
+out. The figure's words are in the language of ``_``; its font falls back to a Korean one
+(``bnviz.style.FONT``), so a Korean PNG has glyphs, not boxes.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ import plotly.graph_objects as go
 from bnviz import chromium, machine
 from bnviz.figure1.plots import figure1
 from bnviz.figure1.result import Figure1Result
+from bnviz.i18n import ENGLISH, N_, Gettext
 
 FIGURE_WIDTH = 1400  # px of the HTML/PNG figure: three readable panels side by side
+PNG_SKIPPED = N_("PNG skipped: {reason}; open {html} in a browser instead.")
 
 
-def write_html(result: Figure1Result, path: Path) -> Path:
-    fig = go.Figure(figure1(result))
+def write_html(result: Figure1Result, path: Path, _: Gettext = ENGLISH) -> Path:
+    fig = go.Figure(figure1(result, _=_))
     fig.update_layout(width=FIGURE_WIDTH)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.write_html(path, include_plotlyjs=True, full_html=True, config={"displaylogo": False})
@@ -57,18 +60,20 @@ def _write_png(html: Path, path: Path, scale: float) -> Path:
     return path
 
 
-def write_all(result: Figure1Result, out: Path, png: bool = True) -> list[Path]:
+def write_all(
+    result: Figure1Result, out: Path, png: bool = True, _: Gettext = ENGLISH
+) -> list[Path]:
     """``figure1.csv``, ``figure1.npz``, ``figure1.html`` and (if ``png``) ``figure1.png`` in
-    ``out``; returns the paths written."""
+    ``out``, the figure in ``_``'s language; returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     written = [result.to_csv(out / "figure1.csv"), result.save(out / "figure1.npz")]
-    html = write_html(result, out / "figure1.html")
+    html = write_html(result, out / "figure1.html", _)
     written.append(html)
     if png:
         try:
             written.append(write_png(html, out / "figure1.png"))
         except RuntimeError as exc:
-            print(f"PNG skipped: {exc}; open {html} in a browser instead.", file=sys.stderr)
+            print(_(PNG_SKIPPED).format(reason=exc, html=html), file=sys.stderr)
     return written
 
 

@@ -21,6 +21,7 @@ from bnviz.sweep.grid import Grid
 from bnviz.sweep.result import SweepResult, from_outcomes
 from bnviz.sweep.trial import RunOutcome, Trial
 from bnviz.train.job import Job
+from bnviz.train.turns import turn
 
 CHUNK = 250  # steps between pause/stop checks and progress (~0.3 s of one core)
 
@@ -59,7 +60,9 @@ class SweepJob(Job):
                 if not self._wait_while_paused():
                     return
                 began = time.perf_counter()
-                trial.advance(CHUNK)
+                with turn() as waited:  # in a worker process: one run's chunk at a time
+                    trial.advance(CHUNK)
+                began += waited
                 # never "finished" before the last outcome is in the result
                 self._done = before + min(trial.steps_done, per_run - 1)
                 self._work_seconds += time.perf_counter() - began

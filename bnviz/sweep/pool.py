@@ -14,12 +14,12 @@ wall time, ``eta_seconds``, ``finished``, ``unit``) fits :class:`bnviz.figure1.p
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
+from bnviz.machine import usable_cpus
+from bnviz.spawn import bare_main, spawn_context
 from bnviz.sweep.batch_result import BatchResult
 from bnviz.sweep.grid import Grid, RunSpec
 from bnviz.sweep.result import SweepResult, from_outcomes
@@ -29,11 +29,8 @@ MAX_WORKERS = 64
 
 
 def default_workers() -> int:
-    """One worker per core this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+    """One worker per CPU this process may use (a container's CPU limit included)."""
+    return usable_cpus()
 
 
 def _init_worker(dataset: str) -> None:
@@ -81,17 +78,17 @@ class PoolSweep:
         """Train every run; ``progress(self)`` after each one. Returns the complete result."""
         specs = self.grid.specs()
         outcomes: dict[RunSpec, RunOutcome] = {}
-        context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(
             self.workers,
-            mp_context=context,
+            mp_context=spawn_context(),
             initializer=_init_worker,
             initargs=(self.grid.dataset,),
         ) as pool:
             self._began = time.perf_counter()
             # longest runs first, so no worker is left with a long one at the end
             longest_first = sorted(specs, key=lambda spec: -spec.steps)
-            futures = [pool.submit(run_trial, spec) for spec in longest_first]
+            with bare_main():  # the workers start with the first submissions
+                futures = [pool.submit(run_trial, spec) for spec in longest_first]
             try:
                 for future in as_completed(futures):
                     outcome = future.result()

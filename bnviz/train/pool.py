@@ -21,13 +21,13 @@ from __future__ import annotations
 import importlib
 import itertools
 import logging
-import multiprocessing
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from bnviz.machine import env_number, usable_cpus
 from bnviz.shared_data import SHARED_DATASETS, Publication, publish
+from bnviz.spawn import bare_main, spawn_context
 from bnviz.train import worker
 from bnviz.train.remote import RemoteJob, RemoteRun, RemoteRunner
 
@@ -62,7 +62,7 @@ class _Worker:
     """One worker process, its pipe, and the thread that reads its reports."""
 
     def __init__(self, pool: WorkerPool, index: int):
-        ctx = multiprocessing.get_context("spawn")
+        ctx = spawn_context()
         self.conn, child = ctx.Pipe(duplex=True)
         self.process = ctx.Process(
             target=worker.serve,
@@ -70,7 +70,8 @@ class _Worker:
             name=f"bnviz-worker-{index}",
             daemon=True,
         )
-        self.process.start()
+        with bare_main():
+            self.process.start()
         child.close()
         self.pool = pool
         self.runs: dict[int, RemoteRun] = {}

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from bnviz.i18n import N_
 from bnviz.machine import env_number
 
 DEFAULT_MAX_TRAINING = 4  # concurrent training runs: ~2 per core keeps each live page above 2 Hz
@@ -32,7 +33,8 @@ DEFAULT_IDLE_PAUSE_S = 30.0  # background tabs poll about once a minute; 30 s ca
 # 120 s by default); a run must live at least as long, or a Wi-Fi drop would cost the lecturer it.
 DEFAULT_RELEASE_GRACE_S = 120.0
 SWEEP_EVERY_S = 1.0
-SERVER_FULL = "The server is full: all {n} runs it can hold are open. Try again in a minute."
+# A msgid: ui/watch.py shows it in the session's language.
+SERVER_FULL = N_("The server is full: all {n} runs it can hold are open. Try again in a minute.")
 
 
 class ServerFull(RuntimeError):

@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from bnviz.i18n import N_, UserError
+
 MAX_SHARES = 100
 MAX_OWNER_CHARS = 40
 ROUTE = re.compile(r"[0-9a-f]{32}")  # nginx's $request_id: what the route cookie holds
@@ -56,8 +58,9 @@ class ShareRegistry:
                     s.owner = owner
                     return s
             if len(self._by_secret) >= self.max_shares:
-                raise ValueError(
-                    f"This server already has {self.max_shares} shared runs; try again later."
+                raise UserError(
+                    N_("This server already has {n} shared runs; try again later."),
+                    n=self.max_shares,
                 )
             secret = secrets.token_urlsafe(16)  # 22 characters, 128 bits
             prefix = f"{route}." if route is not None and ROUTE.fullmatch(route) else ""

@@ -337,6 +337,15 @@ def test_image_hides_error_details_and_pins_thread_pools():
         assert env[pool] == "1", pool
 
 
+def test_the_image_has_the_korean_font_the_charts_ask_for():
+    from bnviz.style import CJK_FAMILIES, FONT
+
+    linux = CJK_FAMILIES.split(",")[0].strip()  # what Debian's fonts-noto-cjk provides
+    assert linux in FONT["family"]
+    assert "fonts-noto-cjk" in DOCKERFILE
+    assert f"fc-list '{linux}' | grep -q ." in DOCKERFILE  # the build fails without it
+
+
 def test_every_streamlit_variable_of_the_image_names_a_real_option():
     """Streamlit ignores a misspelt STREAMLIT_* variable silently; check each against its options."""
     from streamlit import config

@@ -24,7 +24,9 @@ def test_a_viewer_follows_the_owners_run_without_controls(browser, open_app):
     link = owner.locator(".st-key-share_link code").first
     link.wait_for()
     url = link.inner_text().strip()
-    assert re.search(r"/live-lab\?watch=[A-Za-z0-9_.-]{22,}$", url), url
+    assert re.search(r"/live-lab\?watch=[A-Za-z0-9_.-]{22,}&lang=en$", url), (
+        url
+    )  # keeps the language
     press_play(owner)
     wait_until(lambda: current_step(owner) > 0, what="the owner's run to train")
 

@@ -29,6 +29,7 @@ from bnviz.figure1.job import (
 )
 from bnviz.figure1.progress import clock, progress_line
 from bnviz.figure1.result import RESULT_PATH, Figure1Result, combine, from_snapshot
+from bnviz.i18n import translator
 from bnviz.train.variants import TWINS
 
 SCIENCE_STEPS = 3_000
@@ -420,6 +421,11 @@ def test_progress_line():
     assert progress_line(0, 100, 0.0, None, width=2).endswith("ETA --:--")
 
 
+def test_progress_line_in_korean():
+    line = progress_line(25, 100, 1234.4, 75.0, width=4, _=translator("ko"))
+    assert line == "[#...] 25/100 스텝  초당 1,234 스텝  남은 시간 1:15"
+
+
 def test_clock():
     times = [clock(s) for s in (0, 9.6, 75, 3599, 3725)]
     assert times == ["0:00", "0:10", "1:15", "59:59", "1:02:05"]
@@ -442,6 +448,22 @@ def test_cli_writes_csv_npz_html(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "40/40 steps" in err and "ETA" in err  # one bar over both seeds
     assert "bn - plain" in err
+
+
+def test_cli_speaks_the_language_of_the_locale(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("LC_ALL")
+    monkeypatch.setenv("LANG", "ko_KR.UTF-8")
+    assert figure1_main(["--steps", "10", "--seeds", "1", "--out", str(tmp_path), "--no-png"]) == 0
+    err = capsys.readouterr().err
+    assert "10/10 스텝" in err and "최종 테스트 정확도" in err and "%p (시드별" in err
+    assert f"저장함: {tmp_path / 'figure1.html'}" in err
+    assert "steps" not in err and "wrote" not in err
+    html = (tmp_path / "figure1.html").read_text()
+    title = translator("ko")("Ioffe & Szegedy (2015), Figure 1 — reproduced")
+    assert title != "Ioffe & Szegedy (2015), Figure 1 — reproduced"
+    assert title in html or json.dumps(title)[1:-1] in html  # as UTF-8 or as JSON escapes
+    with pytest.raises(SystemExit):
+        figure1_main(["--lang", "fr"])
 
 
 def test_cli_trains_on_binary_digits_when_asked(tmp_path):

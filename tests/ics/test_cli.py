@@ -25,3 +25,14 @@ def test_cli_writes_its_files(tmp_path, capsys):
     assert html.count("plotly-graph-div") >= 3 and "Noisy BN" in html
     err = capsys.readouterr().err
     assert "20/20 steps" in err and "noisy_bn: accuracy" in err
+
+
+def test_cli_speaks_korean_when_asked(tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = ["--steps", "20", "--out", str(out), "--no-png", "--measure-every", "10", "--lang", "ko"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "ICS: 20 스텝 × 변형 3개, 10 스텝마다 측정" in err
+    assert "noisy_bn: 정확도" in err and "손실 변동" in err and "저장함:" in err
+    html = (out / "ics.html").read_text()
+    assert "<h2>Santurkar 등(2018): 배치 정규화는 내부 공변량 변화를 줄이는가?</h2>" in html

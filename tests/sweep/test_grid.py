@@ -36,9 +36,10 @@ def test_grid_is_variant_value_seed_in_order():
 
 
 def test_a_variant_registered_later_is_accepted_by_name(monkeypatch):
-    extra = variants.Variant("ln_test", "layer norm", "#CC79A7", batch_norm=False)
+    extra = variants.Variant("ln_test", "layer norm", "#CC79A7", "", "", norm="layer")
     monkeypatch.setitem(variants.VARIANTS, "ln_test", extra)
     assert make_grid("lr", "plain,ln_test", seeds=1).variants == ("plain", "ln_test")
+    assert make_grid("lr", "ln,gn,bn_after", seeds=1).variants == ("ln", "gn", "bn_after")
 
 
 @pytest.mark.parametrize(

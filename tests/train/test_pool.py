@@ -169,3 +169,26 @@ def test_snapshots_cross_processes_read_only():
     with pytest.raises(TypeError):
         snap.twins["x"] = None  # still a read-only mapping
     assert np.array_equal(snap.twins["plain"].layers[0].steps, layer.steps)
+
+
+def test_workers_do_not_rerun_the_parents_main_script(tmp_path, monkeypatch):
+    """Under Streamlit, ``__main__`` is a page script: a worker must not run it again."""
+    import sys
+    import types
+
+    marker = tmp_path / "ran"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(marker)!r}, 'w').write('the page ran in a worker')\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    pool = WorkerPool(workers=1, shared=())
+    try:
+        r = Runner(SMALL, pool=pool)
+        r.step(3, wait=True)
+        assert r.snapshot().step == 3
+        r.stop()
+    finally:
+        pool.close()
+    assert not marker.exists()
+    assert sys.modules["__main__"] is page  # put back after the start
