@@ -2,7 +2,8 @@
 
 - **Shipped**: ``bnviz/data/sweep_batch.npz`` (made by ``python -m bnviz.sweep batch --ship``) is
   read once per process with numpy alone: no training, no torch import.
-- **Live**: "Run it live" starts a :class:`bnviz.sweep.job.SweepJob` of the batch sweep, at most
+- **Live**: "Run it live" starts a :class:`bnviz.sweep.job.SweepJob` of the batch sweep (in the
+  worker pool when there is one), at most
   ``MAX_LIVE_BATCHES`` batch sizes x ``MAX_LIVE_VARIANTS`` variants x one seed, each run seeing at
   most ``max(LIVE_EXAMPLES)`` training examples, through :mod:`ui.experiment_page` (a training slot
   of the server-wide session registry, paused when the tab stops polling, stopped when it closes).
@@ -21,7 +22,7 @@ from bnviz.sweep.batch_result import BatchResult
 from bnviz.sweep.batch_verdict import verdict
 from bnviz.sweep.grid import SWEEPS
 from bnviz.sweep.result import result_path
-from ui import experiment_page, i18n
+from ui import experiment_page, i18n, session_runs
 from ui.chart_bridge import live_chart
 from ui.experiment_page import Keys
 from ui.i18n import _
@@ -87,12 +88,9 @@ def start_live(examples: int) -> None:
 
     def make_job():
         from bnviz.sweep.grid import make_grid
-        from bnviz.sweep.job import SweepJob
-        from bnviz.train.experiment import configure_torch_threads
 
-        configure_torch_threads(1)
         grid = make_grid("batch", variants, batches, seeds=1, examples=examples)
-        return SweepJob(grid)
+        return session_runs.new_job("bnviz.sweep.job:SweepJob", grid)
 
     try:
         experiment_page.start_job(
