@@ -20,6 +20,7 @@ PAGES = {
         ":material/quiz:",
     ),
     "lr-and-init": ("pages/lr_init_sweeps.py", N_("Learning rate and init"), ":material/tune:"),
+    "batch-size": ("pages/batch_size.py", N_("Batch size and BN"), ":material/stacks:"),
 }
 
 _ = i18n.translator_now()

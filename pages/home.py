@@ -82,6 +82,17 @@ CARDS = [
         ":material/grid_view:",
     ),
     (
+        N_("Batch size and BN"),
+        ":material/stacks:",
+        N_(
+            "Why batch norm breaks down with small batches: test accuracy from batch 2 to 256 with "
+            "batch, layer and group norm, and how noisy each batch's mean and variance are."
+        ),
+        "pages/batch_size.py",
+        N_("See why"),
+        ":material/stacks:",
+    ),
+    (
         N_("Does BN reduce ICS?"),
         ":material/quiz:",
         N_(

@@ -14,6 +14,7 @@ PAGES = [
     "paper-figure1",
     "does-bn-reduce-ics",
     "lr-and-init",
+    "batch-size",
 ]
 
 
