@@ -29,6 +29,7 @@ Numbers are formatted the same way in both languages (decimal point, ``1,000`` s
 from __future__ import annotations
 
 import gettext
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -97,6 +98,14 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> s
         if primary in LANGUAGES and q > 0:
             ranked.append((-q, position, primary))
     return min(ranked)[2] if ranked else default
+
+
+def environment_language(environ: Mapping[str, str] | None = None) -> str:
+    """The command line's language: Korean if the locale (``LC_ALL``, else ``LANG``) starts with
+    ``ko`` (``ko_KR.UTF-8``), else English, the source language."""
+    environ = os.environ if environ is None else environ
+    locale = environ.get("LC_ALL") or environ.get("LANG") or ""
+    return "ko" if locale.lower().startswith("ko") else SOURCE_LANGUAGE
 
 
 class Message(str):
