@@ -194,29 +194,30 @@ class RunConfig:
         return " · ".join(self.summary_parts(_, code).values())
 
     def summary_parts(self, _: Gettext = ENGLISH, code: bool = False) -> dict[str, str]:
-        """The pieces of :meth:`summary` by topic (``data``, ``network``, ``init``, ``optimizer``,
-        ``batch``, ``seed``): a sweep swaps the one it varies."""
-        name = (lambda text: f"`{text}`") if code else str
-        shape = (
-            f"{len(self.hidden)}×{self.hidden[0]}"
-            if len(set(self.hidden)) == 1
-            else "-".join(map(str, self.hidden))
-        )
-        init = (
-            f"{name('gaussian')} σ={self.init_std:g}"
-            if self.init == "gaussian"
-            else name(self.init)
-        )
-        return {
-            "data": name(self.dataset),
-            "network": f"{shape} {name(self.activation)}",
-            "init": init,
-            "optimizer": _("{optimizer} lr {lr:g}").format(
-                optimizer=name(self.optimizer), lr=self.lr
-            ),
-            "batch": _("batch {batch}").format(batch=self.batch_size),
-            "seed": _("seed {seed}").format(seed=self.seed),
-        }
+        """The pieces of :meth:`summary` by topic: see :func:`summary_parts`."""
+        return summary_parts(dataclasses.asdict(self), _, code)
+
+
+def summary_parts(
+    fields: Mapping[str, object], _: Gettext = ENGLISH, code: bool = False
+) -> dict[str, str]:
+    """A summary's pieces by topic (``data``, ``network``, ``init``, ``optimizer``, ``batch``,
+    ``seed``) from a config's field values, unchecked (so a page can describe a shipped result's
+    setup without loading the registries); a sweep swaps the piece it varies."""
+    name = (lambda text: f"`{text}`") if code else str
+    hidden = tuple(fields["hidden"])
+    shape = f"{len(hidden)}×{hidden[0]}" if len(set(hidden)) == 1 else "-".join(map(str, hidden))
+    gaussian = f"{name('gaussian')} σ={fields['init_std']:g}"
+    return {
+        "data": name(fields["dataset"]),
+        "network": f"{shape} {name(fields['activation'])}",
+        "init": gaussian if fields["init"] == "gaussian" else name(fields["init"]),
+        "optimizer": _("{optimizer} lr {lr:g}").format(
+            optimizer=name(fields["optimizer"]), lr=fields["lr"]
+        ),
+        "batch": _("batch {batch}").format(batch=fields["batch_size"]),
+        "seed": _("seed {seed}").format(seed=fields["seed"]),
+    }
 
 
 # --- the generic (de)serializer: driven by the field types ----------------------------------------

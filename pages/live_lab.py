@@ -6,18 +6,21 @@ values (``persist_state``), so turning it off restores the page as it was; the r
 throughout.
 """
 
+import functools
+
 import streamlit as st
 
-from bnviz.style import VARIANT_LABELS
+from bnviz.style import variant_label
 from bnviz.train.sessions import ServerFull
+from ui import i18n, watch
 from ui import live_lab_controls as controls
 from ui import live_lab_view as view
-from ui import watch
 from ui.i18n import _
 from ui.live_lab_controls import KEEP, Key
 from ui.live_lab_sidebar import full_sidebar
 from ui.text import plain
 
+i18n.keep_across_languages(controls.TRANSLATED_OPTIONS)
 watching = watch.token_in_url()
 if watching is not None:  # a shared run, read-only: no controls, no run of one's own
     watch.render(watching)
@@ -75,7 +78,7 @@ with st.sidebar:
             options=list(controls.SPEEDS),
             value=controls.FULL_SPEED,
             key=Key.SPEED,
-            format_func=controls.speed_label,
+            format_func=controls.speed_labels(i18n.translator_now()),
             on_change=controls.apply_speed,
             help=_("Slow motion for a demo; 'max' trains as fast as this server allows."),
             persist_state=KEEP,
@@ -94,7 +97,7 @@ with st.sidebar:
         _("Show"),
         variants,
         key=Key.SHOWN,
-        format_func=lambda name: _(VARIANT_LABELS[name]),
+        format_func=functools.partial(variant_label, _=i18n.translator_now()),
         required=True,
         help=_("The variant the charts below follow (in Single view)."),
     )

@@ -9,6 +9,7 @@ the next script run; nothing here draws charts (that is :mod:`ui.live_lab_view`)
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -43,6 +44,7 @@ BUSY = "busy"  # the notice after Play found every training slot taken
 
 SPEEDS = {"1/s": 1, "5/s": 5, "20/s": 20, "100/s": 100, "500/s": 500, "max": None}
 FULL_SPEED = "max"
+MAX_LABEL = N_("max")  # FULL_SPEED, as the control shows it
 LRS = [round(m * 10.0**e, 6) for e in range(-3, 3) for m in (1, 2, 5)]  # 0.001 ... 500
 # Options of the View and "Percentiles of" controls: English msgids, stored as the widgets' values
 # (so a language switch keeps the choice) and shown translated (option_label).
@@ -53,6 +55,11 @@ KEEP = (
 )
 PRESENT_PARAM = "present"  # the URL parameter of presenter mode: a link opens the lab in it
 PRESENT_VALUES = {"1": True, "true": True, "0": False, "false": False}
+# The widgets that show their options translated: their values survive a language switch.
+TRANSLATED_OPTIONS = (
+    Key.SPEED, Key.SHOWN, Key.VIEW, Key.POOLED, Key.VARIANTS,
+    Key.DATASET, Key.ACTIVATION, Key.INIT, Key.OPTIMIZER,
+)  # fmt: skip
 
 
 @st.cache_resource(show_spinner=False)
@@ -135,14 +142,10 @@ def url_warnings() -> list[str]:
     return [render(w, i18n.translator_now()) for w in st.session_state.get(URL_WARNINGS, [])]
 
 
-def speed_label(option: str) -> str:
-    """A Speed option as shown: ``"5/s"`` as it is, ``"max"`` in words."""
-    return _("max") if option == FULL_SPEED else option
-
-
-def option_label(option: str) -> str:
-    """A View or "Percentiles of" option in the session's language."""
-    return _(option)
+def speed_labels(tr: Callable[[str], str]) -> Callable[[str], str]:
+    """The Speed control's format_func in ``tr``'s language: ``"5/s"`` as it is, ``"max"`` in
+    words. (Bound to a translator when drawn: AppTest calls a format_func outside the run.)"""
+    return lambda option: tr(MAX_LABEL) if option == FULL_SPEED else option
 
 
 def _entry() -> SessionRun | None:

@@ -23,11 +23,12 @@ from ui.live_lab_controls import KEEP, Key
 
 def full_sidebar(entry: SessionRun) -> None:
     """The rest of the sidebar, hidden in presenter mode: view, what to show, the network."""
+    tr = i18n.translator_now()  # format_funcs bound to the language now (AppTest calls them later)
     st.segmented_control(
         _("View"),
         [controls.SINGLE, controls.SIDE_BY_SIDE],
         default=controls.SINGLE,
-        format_func=controls.option_label,
+        format_func=tr,
         key=Key.VIEW,
         required=True,
         persist_state=KEEP,
@@ -46,7 +47,7 @@ def full_sidebar(entry: SessionRun) -> None:
     st.radio(
         _("Percentiles of"),
         [controls.ONE_UNIT, controls.ALL_UNITS],
-        format_func=controls.option_label,
+        format_func=tr,
         key=Key.POOLED,
         persist_state=KEEP,
     )
@@ -73,7 +74,7 @@ def full_sidebar(entry: SessionRun) -> None:
         _("Variants to compare ({min} to {max})").format(min=MIN_VARIANTS, max=MAX_VARIANTS),
         LAB_VARIANTS,
         key=Key.VARIANTS,
-        format_func=lambda n: _(VARIANTS[n].label),
+        format_func=lambda n: tr(VARIANTS[n].label),
         max_selections=MAX_VARIANTS,
         help=_("Each starts from the same weights and sees the same mini-batches."),
         persist_state=KEEP,
@@ -87,7 +88,11 @@ def full_sidebar(entry: SessionRun) -> None:
 
     def choice(title: str, key: str, table: dict) -> None:
         st.selectbox(
-            title, list(table), key=key, format_func=lambda n: _(table[n].label), persist_state=KEEP
+            title,
+            list(table),
+            key=key,
+            format_func=lambda n: tr(table[n].label),
+            persist_state=KEEP,
         )
 
     choice(_("Data"), Key.DATASET, DATASETS)
@@ -101,7 +106,7 @@ def full_sidebar(entry: SessionRun) -> None:
         _("Seed"), min_value=0, max_value=2**31 - 1, step=1, key=Key.SEED, persist_state=KEEP
     )
     controls.network_changes(entry)
-    cfg, tr = controls.current_config(), i18n.translator_now()
+    cfg = controls.current_config()
     st.caption(
         _("Now running: {summary}. {description}.").format(
             summary=cfg.summary(tr, code=True), description=describe(cfg.dataset, tr)

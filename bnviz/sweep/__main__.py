@@ -9,6 +9,9 @@ spread over ``--workers`` processes (default: one per core), with a progress bar
 stderr; prints each cell and the verdict ("largest stable LR: ..."), and writes the CSV of every
 run (``--csv``), the heatmaps as a PNG (``--png``, needs Chromium) and, with ``--ship``, the page's
 precomputed result ``bnviz/data/sweep_<lr|init>.npz``.
+
+``--lang ko|en`` sets the language of the printed lines and of the PNG (default: Korean when the
+locale, ``LC_ALL`` or ``LANG``, starts with ``ko``; else English); the help stays English.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sys
 from pathlib import Path
 
 from bnviz.figure1.progress import run_with_bar
+from bnviz.i18n import ENGLISH, LANGUAGES, Gettext, environment_language, error_text, translator
 from bnviz.sweep import findings
 from bnviz.sweep.grid import DEFAULT_SEEDS, DEFAULT_STEPS, SWEEPS, make_grid
 from bnviz.sweep.pool import PoolSweep, default_workers
@@ -51,7 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ship", action="store_true", help="also write bnviz/data/sweep_<sweep>.npz (the page's)"
     )
+    parser.add_argument(
+        "--lang",
+        choices=list(LANGUAGES),
+        default=environment_language(),
+        help="language of the lines and the PNG (default: ko if LC_ALL/LANG starts with ko, else en)",
+    )
     args = parser.parse_args(argv)
+    _ = translator(args.lang)
     try:
         grid = make_grid(
             args.sweep,
@@ -64,13 +75,23 @@ def main(argv: list[str] | None = None) -> int:
         )
         sweep = PoolSweep(grid, args.workers)
     except ValueError as exc:
-        parser.error(str(exc))
+        parser.error(error_text(exc, _))
     from bnviz.figure1.export import provenance  # git and versions only when writing files
 
     print(
-        f"{args.sweep} sweep: {len(grid.variants)} variants x {len(grid.values)} values x "
-        f"{len(grid.seeds)} seeds = {grid.runs} runs of {grid.steps:,} steps on "
-        f"{sweep.workers} workers · {SWEEPS[args.sweep].fixed(grid.dataset)}",
+        _(
+            "{sweep} sweep: {variants} variants x {values} values x {seeds} seeds = {runs} runs of "
+            "{steps:,} steps on {workers} workers · {fixed}"
+        ).format(
+            sweep=args.sweep,
+            variants=len(grid.variants),
+            values=len(grid.values),
+            seeds=len(grid.seeds),
+            runs=grid.runs,
+            steps=grid.steps,
+            workers=sweep.workers,
+            fixed=SWEEPS[args.sweep].fixed(grid.dataset, _),
+        ),
         file=sys.stderr,
     )
     result, wall, cpu = run_with_bar(sweep)
@@ -84,11 +105,18 @@ def main(argv: list[str] | None = None) -> int:
         **made,
     )
     print(
-        f"done in {wall:.1f} s wall; the runs took {sweep.run_seconds:.1f} s summed over "
-        f"{sweep.workers} workers ({sweep.run_seconds / wall:.2f} workers busy on average)",
+        _(
+            "done in {wall:.1f} s wall; the runs took {summed:.1f} s summed over {workers} workers "
+            "({busy:.2f} workers busy on average)"
+        ).format(
+            wall=wall,
+            summed=sweep.run_seconds,
+            workers=sweep.workers,
+            busy=sweep.run_seconds / wall,
+        ),
         file=sys.stderr,
     )
-    print(report(result), file=sys.stderr)
+    print(report(result, _), file=sys.stderr)
     written = []
     if args.csv:
         written.append(result.to_csv(args.csv))
@@ -96,30 +124,36 @@ def main(argv: list[str] | None = None) -> int:
         from bnviz.sweep.plots import write_png
 
         try:
-            written.append(write_png(result, args.png))
+            written.append(write_png(result, args.png, _))
         except RuntimeError as exc:
-            print(f"PNG skipped: {exc}", file=sys.stderr)
+            print(_("PNG skipped: {error}").format(error=exc), file=sys.stderr)
     if args.ship:
         written.append(result.save(result_path(args.sweep)))
     for path in written:
-        print(f"wrote {path}", file=sys.stderr)
+        print(_("wrote {path}").format(path=path), file=sys.stderr)
     return 0
 
 
-def report(result: SweepResult) -> str:
-    """Each cell in one line (mean final accuracy, divergences, steps to 90%), then the verdict."""
+def report(result: SweepResult, _: Gettext = ENGLISH) -> str:
+    """Each cell in one line (mean final accuracy, divergences, steps to 90%), then the verdict,
+    in ``_``'s language."""
     lines = []
     sweep = SWEEPS[result.sweep]
     for row in findings.cells(result):
         for c in row:
             acc = "n/a" if c.mean != c.mean else f"{c.mean:.4f} ({c.low:.4f}-{c.high:.4f})"
-            reach = f"{c.steps_to_90:,.0f}" if c.reached_90 else "never"
-            lines.append(
-                f"  {c.variant:>8} {sweep.label(c.value):>12}: accuracy {acc} · diverged "
-                f"{c.diverged}/{c.runs} · 90% at {reach} ({c.reached_90}/{c.runs})"
-                f"{' · stable' if c.stable else ''}"
+            line = _(
+                "accuracy {acc} · diverged {diverged}/{runs} · 90% at {reach} ({reached}/{runs})"
+            ).format(
+                acc=acc,
+                diverged=c.diverged,
+                runs=c.runs,
+                reach=f"{c.steps_to_90:,.0f}" if c.reached_90 else _("never"),
+                reached=c.reached_90,
             )
-    return "\n".join([*lines, findings.summary(result)])
+            stable = " · " + _("stable") if c.stable else ""
+            lines.append(f"  {c.variant:>8} {sweep.label(c.value, _):>12}: {line}{stable}")
+    return "\n".join([*lines, findings.summary(result, _)])
 
 
 if __name__ == "__main__":

@@ -14,12 +14,15 @@ is made, so a variant registered later is accepted without a change here.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
-from bnviz.config import RunConfig
+from bnviz.config import RunConfig, summary_parts
+from bnviz.i18n import ENGLISH, N_, Gettext, UserError
 from bnviz.train.variants import TWINS, VARIANTS
 
+UNKNOWN_SWEEP = N_("Unknown sweep '{sweep}'; choose one of: {names}.")
 MAX_VALUES = 12  # grid values per sweep
 MAX_SEEDS = 20
 MAX_RUNS = 1_000  # variants x values x seeds: a bound on any sweep a CLI or a page may start
@@ -37,7 +40,7 @@ class Sweep:
     only reads a shipped result never does.)"""
 
     name: str
-    title: str  # the axis title
+    title: str  # the axis title (an English msgid)
     values: tuple[str, ...]
 
     def config(self, value: str, **changes) -> RunConfig:
@@ -47,38 +50,51 @@ class Sweep:
 
     def _fields(self, value: str) -> dict:
         if self.name == "lr":
-            return {"lr": _number(value, "learning rate")}
+            return {"lr": _number(value, N_("'{text}' is not a learning rate."))}
         if value in ("xavier", "he"):
             return {"init": value}
         if value == "gaussian":
-            raise ValueError("Give the Gaussian init as its std, e.g. 0.05.")
-        return {"init": "gaussian", "init_std": _number(value, "init std (or xavier, he)")}
+            raise UserError(N_("Give the Gaussian init as its std, e.g. 0.05."))
+        return {
+            "init": "gaussian",
+            "init_std": _number(value, N_("'{text}' is not an init std (or xavier, he).")),
+        }
 
-    def fixed(self, dataset: str = "mnist") -> str:
+    def fixed(self, dataset: str = "mnist", _: Gettext = ENGLISH, code: bool = False) -> str:
         """One line on what stays fixed while this sweep varies its field, e.g. ``mnist · 3×100
-        sigmoid · gaussian σ=0.05 · sgd lr varied · batch 60``."""
-        base = RunConfig(dataset=dataset)
-        text = base.summary().rsplit(" · seed", 1)[0]
+        sigmoid · gaussian σ=0.05 · sgd lr varied · batch 60``, in ``_``'s language (``code``:
+        names in backticks). Built from ``RunConfig``'s defaults without loading torch."""
+        base = {f.name: f.default for f in dataclasses.fields(RunConfig)} | {"dataset": dataset}
+        parts = summary_parts(base, _, code)
+        del parts["seed"]
         if self.name == "lr":
-            return text.replace(f"lr {base.lr:g}", "lr varied")
-        return text.replace(f"gaussian σ={base.init_std:g}", "init varied")
+            optimizer = f"`{base['optimizer']}`" if code else base["optimizer"]
+            parts["optimizer"] = _("{optimizer} lr varied").format(optimizer=optimizer)
+        else:
+            parts["init"] = _("init varied")
+        return " · ".join(parts.values())
 
-    def label(self, value: str) -> str:
+    def label(self, value: str, _: Gettext = ENGLISH) -> str:
         """How a value reads in a sentence: ``"LR 0.3"``, ``"std 0.1"``, ``"Xavier"``."""
         if self.name == "lr":
-            return f"LR {value}"
-        return {"xavier": "Xavier", "he": "He"}.get(value, f"std {value}")
+            return _("LR {value}").format(value=value)
+        return INIT_NAMES.get(value) or _("std {value}").format(value=value)
+
+    def tick(self, value: str) -> str:
+        """How a value reads on an axis whose title names the sweep: ``"0.3"``, ``"Xavier"``."""
+        return INIT_NAMES.get(value, value)
 
 
+INIT_NAMES = {"xavier": "Xavier", "he": "He"}  # named inits: proper names in every language
 SWEEPS: dict[str, Sweep] = {
     "lr": Sweep(
         "lr",
-        "Learning rate (plain SGD)",
+        N_("Learning rate (plain SGD)"),
         ("0.01", "0.03", "0.1", "0.3", "1", "3", "10", "30", "100"),
     ),
     "init": Sweep(
         "init",
-        "Initial weights",
+        N_("Initial weights"),
         ("0.01", "0.03", "0.1", "0.3", "1", "xavier", "he"),
     ),
 }
@@ -145,9 +161,11 @@ def make_grid(
     """A :class:`Grid` from what a user types: names and values as comma lists or tuples, ``seeds``
     as a count (seeds ``first_seed, first_seed + 1, ...``). ValueError with a sentence otherwise."""
     if sweep not in SWEEPS:
-        raise ValueError(f"Unknown sweep '{sweep}'; choose one of: {', '.join(SWEEPS)}.")
+        raise UserError(UNKNOWN_SWEEP, sweep=sweep, names=", ".join(SWEEPS))
     if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= MAX_SEEDS:
-        raise ValueError(f"Choose between 1 and {MAX_SEEDS} seeds, got {seeds!r}.")
+        raise UserError(
+            N_("Choose between 1 and {max} seeds, got {count}."), max=MAX_SEEDS, count=repr(seeds)
+        )
     return Grid(
         sweep,
         _split(variants),
@@ -159,29 +177,52 @@ def make_grid(
 
 
 def check(grid: Grid) -> None:
-    """ValueError with a sentence a student can act on if ``grid`` is not a sweep we run."""
+    """ValueError (a ``UserError``) with a sentence a student can act on if ``grid`` is not a
+    sweep we run."""
     sweep = SWEEPS.get(grid.sweep)
     if sweep is None:
-        raise ValueError(f"Unknown sweep '{grid.sweep}'; choose one of: {', '.join(SWEEPS)}.")
+        raise UserError(UNKNOWN_SWEEP, sweep=grid.sweep, names=", ".join(SWEEPS))
     unknown = [v for v in grid.variants if v not in VARIANTS]
-    if unknown or not grid.variants:
-        raise ValueError(
-            f"Unknown variant(s) {', '.join(unknown) or '(none given)'}; choose among: "
-            f"{', '.join(VARIANTS)}."
+    if not grid.variants:
+        raise UserError(N_("Name at least one variant among: {names}."), names=", ".join(VARIANTS))
+    if unknown:
+        raise UserError(
+            N_("Unknown variant(s) {unknown}; choose among: {names}."),
+            unknown=", ".join(unknown),
+            names=", ".join(VARIANTS),
         )
+    twice = {
+        "variant": N_("Each variant may appear once, got {items}."),
+        "value": N_("Each value may appear once, got {items}."),
+        "seed": N_("Each seed may appear once, got {items}."),
+    }
     for kind, items in (("variant", grid.variants), ("value", grid.values), ("seed", grid.seeds)):
         if len(set(items)) != len(items):
-            raise ValueError(f"Each {kind} may appear once, got {', '.join(map(str, items))}.")
+            raise UserError(twice[kind], items=", ".join(map(str, items)))
     if not 1 <= len(grid.values) <= MAX_VALUES:
-        raise ValueError(f"Choose between 1 and {MAX_VALUES} grid values, got {len(grid.values)}.")
+        raise UserError(
+            N_("Choose between 1 and {max} grid values, got {count}."),
+            max=MAX_VALUES,
+            count=len(grid.values),
+        )
     if isinstance(grid.steps, bool) or not isinstance(grid.steps, int):
-        raise ValueError(f"The number of steps must be a whole number, got {grid.steps!r}.")
+        raise UserError(
+            N_("The number of steps must be a whole number, got {value}."), value=repr(grid.steps)
+        )
     if not 1 <= grid.steps <= MAX_STEPS:
-        raise ValueError(f"Choose between 1 and {MAX_STEPS:,} steps per run, got {grid.steps:,}.")
+        raise UserError(
+            N_("Choose between 1 and {max:,} steps per run, got {count:,}."),
+            max=MAX_STEPS,
+            count=grid.steps,
+        )
     if grid.runs > MAX_RUNS:
-        raise ValueError(
-            f"{grid.runs:,} runs is more than the {MAX_RUNS:,} a sweep may have: use fewer "
-            "variants, values or seeds."
+        raise UserError(
+            N_(
+                "{runs:,} runs is more than the {max:,} a sweep may have: use fewer variants, "
+                "values or seeds."
+            ),
+            runs=grid.runs,
+            max=MAX_RUNS,
         )
     for value in grid.values:  # each value must make a valid config (range checks included)
         sweep.config(value, seed=grid.seeds[0], dataset=grid.dataset)
@@ -193,11 +234,12 @@ def _split(items: tuple[str, ...] | str) -> tuple[str, ...]:
     return tuple(str(item).strip() for item in items if str(item).strip())
 
 
-def _number(text: str, what: str) -> float:
+def _number(text: str, not_a_number: str) -> float:
+    """``text`` as a finite float, else a ``UserError`` from msgid ``not_a_number`` (``{text}``)."""
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"'{text[:40]}' is not a {what}.") from None
+        raise UserError(not_a_number, text=text[:40]) from None
     if not math.isfinite(value):
-        raise ValueError(f"'{text[:40]}' is not a {what}.")
+        raise UserError(not_a_number, text=text[:40])
     return value
