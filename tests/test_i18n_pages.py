@@ -332,7 +332,7 @@ def test_the_sweep_verdict_is_computed_in_both_languages(monkeypatch):
     plain, bn = (findings.largest_stable(result, v) for v in ("plain", "bn"))
     at = open_page("lr-and-init", "ko", monkeypatch)
     text = " ".join(m.value for m in at.markdown)
-    assert "안정적인 최대 학습률: **BN 없음" in text and f"**BN 있음 {bn}" in text
+    assert "안정적인 최대 학습률: **BN 없음: " in text and f"**BN 있음: {bn}" in text
     at = open_page("lr-and-init", "en", monkeypatch)
     text = " ".join(m.value for m in at.markdown)
     assert f"**{plain} without BN**" in text and f"**{bn} with BN**" in text

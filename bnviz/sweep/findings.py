@@ -102,9 +102,12 @@ def summary(result: SweepResult, _: Gettext = ENGLISH) -> str:
     """The terminal's one-line verdict, e.g. ``largest stable LR: without BN 1, with BN 10 (all 3
     seeds: no divergence, final test accuracy >= 90%)``, in ``_``'s language."""
     numbers = {"seeds": len(result.seeds), "bar": f"{STABLE_ACCURACY:.0%}"}
-    none, sweep = _("none"), SWEEPS[result.sweep]
+    none, sweep, part = _("none"), SWEEPS[result.sweep], _("{label} {value}")
     if result.sweep == "lr":
-        parts = [f"{label(v, _)} {largest_stable(result, v) or none}" for v in result.variants]
+        parts = [
+            part.format(label=label(v, _), value=largest_stable(result, v) or none)
+            for v in result.variants
+        ]
         return _(
             "largest stable LR: {parts} (all {seeds} seeds: no divergence, final test accuracy "
             ">= {bar})"
@@ -112,7 +115,7 @@ def summary(result: SweepResult, _: Gettext = ENGLISH) -> str:
     parts = []
     for v in result.variants:
         ok = [sweep.label(x, _) for x in stable_values(result, v)]
-        parts.append(f"{label(v, _)} {', '.join(ok) if ok else none}")
+        parts.append(part.format(label=label(v, _), value=", ".join(ok) if ok else none))
     return _(
         "stable inits: {parts} (all {seeds} seeds: no divergence, final test accuracy >= {bar})"
     ).format(parts="; ".join(parts), **numbers)
