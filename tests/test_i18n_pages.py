@@ -336,3 +336,23 @@ def test_the_sweep_verdict_is_computed_in_both_languages(monkeypatch):
     at = open_page("lr-and-init", "en", monkeypatch)
     text = " ".join(m.value for m in at.markdown)
     assert f"**{plain} without BN**" in text and f"**{bn} with BN**" in text
+
+
+def test_presenter_mode_and_the_queue_are_korean(monkeypatch):
+    import streamlit as st
+
+    from tests.train.test_sessions import FakeRunner
+    from ui.session_runs import registry
+
+    st.cache_resource.clear()  # a fresh registry that reads the cap below
+    monkeypatch.setenv("BNVIZ_MAX_TRAINING_RUNS", "1")
+    at = open_page("live-lab", "ko", monkeypatch, present="1", dataset="moons", hidden="8,8")
+    assert not at.exception and at.toggle(key="lab_present").value
+    assert not [w for t in shown_text(at) for w in english_words(t)]
+    registry().get_or_create("another-student", FakeRunner)
+    assert registry().play("another-student")  # takes the only slot
+    at.button(key="lab_play").click().run()
+    assert not at.exception
+    assert any("학습 슬롯 1개가 모두 사용 중입니다" in i.value for i in at.info)
+    assert any("빈 슬롯을 기다리는 중" in m.value for m in at.markdown)
+    assert not [w for t in shown_text(at) for w in english_words(t)]
