@@ -21,8 +21,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from bnviz.budget import check_size
-from bnviz.field_checks import ECHO_CHARS, choice, clip, number, widths  # noqa: F401 (re-export)
-from bnviz.i18n import N_, Message
+from bnviz.field_checks import (  # noqa: F401 (ECHO_CHARS, ConfigError: re-exports)
+    ECHO_CHARS,
+    ConfigError,
+    choice,
+    clip,
+    number,
+    widths,
+)
+from bnviz.i18n import ENGLISH, N_, Gettext, Message
 from bnviz.train.variants import check_groups, check_variants
 
 LR_RANGE = (1e-6, 1e3)  # wide on purpose: a huge LR is how the lab shows divergence
@@ -73,11 +80,11 @@ class RunConfig:
         errors = [check_field(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)]
         errors = [msg for msg in errors if msg]
         if errors:
-            raise ValueError(" ".join(errors))
+            raise ConfigError(errors)
         if msg := check_size(self.hidden, self.batch_size, len(self.variants)):
-            raise ValueError(msg)
+            raise ConfigError([msg])
         if msg := check_groups(self.hidden, self.groups, self.variants):
-            raise ValueError(msg)
+            raise ConfigError([msg])
 
     # -- URL round trip --
 
@@ -155,11 +162,17 @@ class RunConfig:
 
         # Each fallback keeps what it can; the defaults pass every check, with up to 4 variants.
         if msg := check_groups(get("hidden"), get("groups"), get("variants")):
-            dropped = ["number of groups"] if values.pop("groups", None) else []
+            dropped_groups = values.pop("groups", None) is not None
+            dropped_network = False
             if check_groups(get("hidden"), get("groups"), get("variants")):
                 values.pop("hidden", None)  # the default widths (100) split into 4 groups
-                dropped.append("network")
-            warnings.append(f"{msg} Using the default {' and '.join(dropped)}.")
+                dropped_network = True
+            fallback = {
+                (True, False): N_("{reason} Using the default number of groups."),
+                (False, True): N_("{reason} Using the default network."),
+                (True, True): N_("{reason} Using the default number of groups and network."),
+            }[dropped_groups, dropped_network]
+            warnings.append(Message(fallback, {"reason": msg}))
         if msg := check_size(get("hidden"), get("batch_size"), len(get("variants"))):
             values.pop("hidden", None)
             values.pop("batch_size", None)
@@ -175,19 +188,36 @@ class RunConfig:
 
     # -- for people --
 
-    def summary(self) -> str:
-        """One line for a status bar, e.g. ``mnist · 3×100 sigmoid · gaussian σ=0.05 · sgd lr 0.5``."""
-        widths = set(self.hidden)
-        shape = (
-            f"{len(self.hidden)}×{self.hidden[0]}"
-            if len(widths) == 1
-            else "-".join(map(str, self.hidden))
-        )
-        init = f"gaussian σ={self.init_std:g}" if self.init == "gaussian" else self.init
-        return (
-            f"{self.dataset} · {shape} {self.activation} · {init} · {self.optimizer} "
-            f"lr {self.lr:g} · batch {self.batch_size} · seed {self.seed}"
-        )
+    def summary(self, _: Gettext = ENGLISH, code: bool = False) -> str:
+        """One line for a status bar, e.g. ``mnist · 3×100 sigmoid · gaussian σ=0.05 · sgd lr 0.5 ·
+        batch 60 · seed 0``, in ``_``'s language; ``code``: registry names in Markdown backticks."""
+        return " · ".join(self.summary_parts(_, code).values())
+
+    def summary_parts(self, _: Gettext = ENGLISH, code: bool = False) -> dict[str, str]:
+        """The pieces of :meth:`summary` by topic: see :func:`summary_parts`."""
+        return summary_parts(dataclasses.asdict(self), _, code)
+
+
+def summary_parts(
+    fields: Mapping[str, object], _: Gettext = ENGLISH, code: bool = False
+) -> dict[str, str]:
+    """A summary's pieces by topic (``data``, ``network``, ``init``, ``optimizer``, ``batch``,
+    ``seed``) from a config's field values, unchecked (so a page can describe a shipped result's
+    setup without loading the registries); a sweep swaps the piece it varies."""
+    name = (lambda text: f"`{text}`") if code else str
+    hidden = tuple(fields["hidden"])
+    shape = f"{len(hidden)}×{hidden[0]}" if len(set(hidden)) == 1 else "-".join(map(str, hidden))
+    gaussian = f"{name('gaussian')} σ={fields['init_std']:g}"
+    return {
+        "data": name(fields["dataset"]),
+        "network": f"{shape} {name(fields['activation'])}",
+        "init": gaussian if fields["init"] == "gaussian" else name(fields["init"]),
+        "optimizer": _("{optimizer} lr {lr:g}").format(
+            optimizer=name(fields["optimizer"]), lr=fields["lr"]
+        ),
+        "batch": _("batch {batch}").format(batch=fields["batch_size"]),
+        "seed": _("seed {seed}").format(seed=fields["seed"]),
+    }
 
 
 # --- the generic (de)serializer: driven by the field types ----------------------------------------

@@ -41,6 +41,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from bnviz.i18n import ENGLISH, N_, Gettext
+
 MNIST_PATH = Path(__file__).parent / "data" / "mnist.npz"
 DEFAULT_DATASET = "mnist"
 BINARY_THRESHOLD = 128  # uint8 >= 128 <=> grey level uint8 / 255 > 0.5 (127 / 255 = 0.498)
@@ -88,7 +90,7 @@ class Dataset:
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """A registry entry: a label for widgets and a loader that builds the :class:`Dataset`."""
+    """A registry entry: a label for widgets (an English msgid) and a loader that builds the :class:`Dataset`."""
 
     label: str
     loader: Callable[[], Dataset]
@@ -198,27 +200,30 @@ def make_toy(name: str, seed: int = TOY_SEED) -> Dataset:
     )
 
 
-def _mnist_description(binary: bool) -> str:
-    pixels = "pixels 0 or 1 (ink where the grey level > 0.5)" if binary else "pixels in [0, 1]"
-    return f"MNIST handwritten digits: 60,000 train / 10,000 test, 28×28 {pixels}"
+def _mnist_description(binary: bool, _: Gettext = ENGLISH) -> str:
+    if binary:
+        return _(
+            "MNIST handwritten digits: 60,000 train / 10,000 test, 28×28 pixels 0 or 1 (ink where "
+            "the grey level > 0.5)"
+        )
+    return _("MNIST handwritten digits: 60,000 train / 10,000 test, 28×28 pixels in [0, 1]")
 
 
-def _toy_description(name: str) -> str:
-    return (
-        f"2-D toy set '{name}': {TOY_N_TRAIN:,} train / {TOY_N_TEST:,} test points, "
-        f"{_TOY_N_CLASSES[name]} classes"
-    )
+def _toy_description(name: str, _: Gettext = ENGLISH) -> str:
+    return _(
+        "2-D toy set '{name}': {train:,} train / {test:,} test points, {classes} classes"
+    ).format(name=name, train=TOY_N_TRAIN, test=TOY_N_TEST, classes=_TOY_N_CLASSES[name])
 
 
-def describe(name: str) -> str:
+def describe(name: str, _: Gettext = ENGLISH) -> str:
     """A dataset's one-line description without loading it (the web process shows it, the
-    workers hold the data)."""
+    workers hold the data), in ``_``'s language."""
     if name not in DATASETS:
         raise ValueError(f"Unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}.")
     return (
-        _mnist_description(name == "mnist-binary")
+        _mnist_description(name == "mnist-binary", _)
         if name.startswith("mnist")
-        else _toy_description(name)
+        else _toy_description(name, _)
     )
 
 
@@ -226,13 +231,16 @@ def describe(name: str) -> str:
 
 # In display order, the default first.
 DATASETS: dict[str, DatasetSpec] = {
-    "mnist": DatasetSpec(label="MNIST digits (28×28)", loader=_load_mnist),
+    "mnist": DatasetSpec(label=N_("MNIST digits (28×28)"), loader=_load_mnist),
     "mnist-binary": DatasetSpec(
-        label="MNIST digits, binary (the paper's inputs)", loader=lambda: _load_mnist(binary=True)
+        label=N_("MNIST digits, binary (the paper's inputs)"),
+        loader=lambda: _load_mnist(binary=True),
     ),
-    "spirals": DatasetSpec(label="Spirals (2-D, 3 classes)", loader=lambda: make_toy("spirals")),
-    "moons": DatasetSpec(label="Moons (2-D, 2 classes)", loader=lambda: make_toy("moons")),
-    "blobs": DatasetSpec(label="Blobs (2-D, 4 classes)", loader=lambda: make_toy("blobs")),
+    "spirals": DatasetSpec(
+        label=N_("Spirals (2-D, 3 classes)"), loader=lambda: make_toy("spirals")
+    ),
+    "moons": DatasetSpec(label=N_("Moons (2-D, 2 classes)"), loader=lambda: make_toy("moons")),
+    "blobs": DatasetSpec(label=N_("Blobs (2-D, 4 classes)"), loader=lambda: make_toy("blobs")),
 }
 
 # functools.cache alone is not enough: Streamlit sessions run in threads, and two first calls racing

@@ -9,9 +9,24 @@ import importlib
 import math
 from collections.abc import Callable
 
-from bnviz.i18n import N_, Message
+from bnviz.i18n import ENGLISH, N_, Gettext, Message, UserError, render
 
 ECHO_CHARS = 40  # a value quoted back in a message is cut to this many characters
+
+
+class ConfigError(UserError):
+    """A ``RunConfig`` that fails its checks: every reason (each a ``Message``), joined, in
+    English as ``str()`` and in any language as ``render(_)``."""
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = list(reasons)
+        ValueError.__init__(self, self.render())
+
+    def render(self, _: Gettext = ENGLISH) -> str:
+        return " ".join(render(reason, _) for reason in self.reasons)
+
+    def __reduce__(self):  # pickled across the worker pool: keep the reasons, not their English
+        return type(self), (self.reasons,)
 
 
 def clip(text: str, limit: int = ECHO_CHARS) -> str:

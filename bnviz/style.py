@@ -15,21 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from bnviz.i18n import ENGLISH, N_, Gettext
+from bnviz.i18n import ENGLISH, Gettext
 from bnviz.train.variants import VARIANTS
 
 Figure = dict[str, Any]  # plotly's JSON schema: {"data": [...], "layout": {...}}
 VARIANT_COLORS = {name: v.color for name, v in VARIANTS.items()}
-VARIANT_LABELS = {name: v.label for name, v in VARIANTS.items()}  # English; see variant_label
-# The registry's labels, marked for the message catalog (a test checks that every label is here).
-LABEL_MSGIDS = (
-    N_("without BN"),
-    N_("with BN"),
-    N_("noisy BN"),
-    N_("layer norm"),
-    N_("group norm"),
-    N_("BN after the nonlinearity"),
-)
+# English msgids, marked in the registry (bnviz.train.variants); see variant_label.
+VARIANT_LABELS = {name: v.label for name, v in VARIANTS.items()}
 
 
 def variant_label(name: str, _: Gettext = ENGLISH) -> str:

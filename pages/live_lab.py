@@ -6,28 +6,34 @@ values (``persist_state``), so turning it off restores the page as it was; the r
 throughout.
 """
 
+import functools
+
 import streamlit as st
 
-from bnviz.style import VARIANT_LABELS
+from bnviz.style import variant_label
 from bnviz.train.sessions import ServerFull
+from ui import i18n, watch
 from ui import live_lab_controls as controls
 from ui import live_lab_view as view
-from ui import watch
+from ui.i18n import _
 from ui.live_lab_controls import KEEP, Key
 from ui.live_lab_sidebar import full_sidebar
 from ui.text import plain
 
+i18n.keep_across_languages(controls.TRANSLATED_OPTIONS)
 watching = watch.token_in_url()
 if watching is not None:  # a shared run, read-only: no controls, no run of one's own
     watch.render(watching)
     st.stop()
 presenting = controls.presenter_mode()
 if not presenting:  # on a projector the two charts take the title's room
-    st.title("Live lab: one network, with and without normalization")
+    st.title(_("Live lab: one network, with and without normalization"))
     st.caption(
-        "Press **Play**. Every variant starts from identical weights and sees identical "
-        "mini-batches; only the normalization differs. Drag the learning rate while they train "
-        "and watch who copes."
+        _(
+            "Press **Play**. Every variant starts from identical weights and sees identical "
+            "mini-batches; only the normalization differs. Drag the learning rate while they "
+            "train and watch who copes."
+        )
     )
 try:
     entry = controls.session()
@@ -37,12 +43,12 @@ except ServerFull as full:
 for warning in controls.url_warnings():
     st.warning(plain(warning))
 if st.session_state.pop(controls.NOTICE, None) == controls.BUSY:
-    st.toast("The server is busy: your run will start when a training slot frees up.")
+    st.toast(_("The server is busy: your run will start when a training slot frees up."))
 
 with st.sidebar:
-    st.header("Run")
+    st.header(_("Run"))
     st.button(
-        "Pause" if entry.wants_to_train else "Play",
+        _("Pause") if entry.wants_to_train else _("Play"),
         key=Key.PLAY,
         icon=":material/pause:" if entry.wants_to_train else ":material/play_arrow:",
         on_click=controls.set_playing,
@@ -53,52 +59,55 @@ with st.sidebar:
     if not presenting:
         step, reset = st.columns(2)
         step.button(
-            "Step ×10",
+            _("Step ×10"),
             key=Key.STEP,
             on_click=controls.step_once,
             disabled=entry.training,
-            help="Take 10 steps (while paused).",
+            help=_("Take 10 steps (while paused)."),
             width="stretch",
         )
         reset.button(
-            "Reset",
+            _("Reset"),
             key=Key.RESET,
             on_click=controls.reset_run,
-            help="Start over from step 0.",
+            help=_("Start over from step 0."),
             width="stretch",
         )
         st.select_slider(
-            "Speed (steps per second)",
+            _("Speed (steps per second)"),
             options=list(controls.SPEEDS),
             value=controls.FULL_SPEED,
             key=Key.SPEED,
+            format_func=controls.speed_labels(i18n.translator_now()),
             on_change=controls.apply_speed,
-            help="Slow motion for a demo; 'max' trains as fast as this server allows.",
+            help=_("Slow motion for a demo; 'max' trains as fast as this server allows."),
             persist_state=KEEP,
         )
     st.select_slider(
-        "Learning rate (log scale)",
+        _("Learning rate (log scale)"),
         options=controls.LRS,
         key=Key.LR,
         format_func=lambda v: f"{v:g}",
         on_change=controls.apply_lr,
-        help="Applies at the next step of every variant; no restart.",
+        help=_("Applies at the next step of every variant; no restart."),
     )
     variants = controls.current_config().variants
     st.session_state[Key.SHOWN] = controls.shown_variant(variants)  # a new run may have dropped it
     st.segmented_control(
-        "Show",
+        _("Show"),
         variants,
         key=Key.SHOWN,
-        format_func=VARIANT_LABELS.get,
+        format_func=functools.partial(variant_label, _=i18n.translator_now()),
         required=True,
-        help="The variant the charts below follow (in Single view).",
+        help=_("The variant the charts below follow (in Single view)."),
     )
     st.toggle(
-        "Presenter mode",
+        _("Presenter mode"),
         key=Key.PRESENT,
-        help="For a projector: two big charts, large text, and only Play, learning rate and "
-        "Show. Links from the address bar open in it (`?present=1`).",
+        help=_(
+            "For a projector: two big charts, large text, and only Play, learning rate and Show. "
+            "Links from the address bar open in it (`?present=1`)."
+        ),
     )
     if not presenting:
         full_sidebar(entry)

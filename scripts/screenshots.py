@@ -36,12 +36,14 @@ def _wait_for_which_axis(page) -> None:
 
 
 def _play_live_lab(page) -> None:
-    """As :func:`_play`, then show the variants side by side."""
+    """As :func:`_play`, then show the variants side by side (the View control's second option,
+    whatever the language)."""
     _play(page)
-    page.get_by_text("Side by side").click()
+    page.locator(".st-key-lab_view button").nth(1).click()
+    variants = page.locator(".st-key-lab_shown button").count()  # Show: one option per variant
     heatmaps = page.locator("[class*='st-key-lab_heat_'] .js-plotly-plot")
     deadline = time.monotonic() + 30
-    while heatmaps.count() < 4 and time.monotonic() < deadline:  # one per variant
+    while heatmaps.count() < variants and time.monotonic() < deadline:  # one per variant
         time.sleep(0.5)
 
 
@@ -62,6 +64,8 @@ PAGES = {
     ("bn-arithmetic", "ko"): ("bn_arithmetic_ko.png", None),
     ("paper-figure1", "ko"): ("paper_figure1_ko.png", None),
     ("which-axis", "ko"): ("which_axis_ko.png", _wait_for_which_axis),
+    ("live-lab?variants=plain,bn,ln", "ko"): ("live_lab_ko.png", _play_live_lab),
+    ("lr-and-init", "ko"): ("lr_init_sweeps_ko.png", None),
 }
 
 

@@ -37,6 +37,8 @@ ALLOWED = frozenset(
         "CIFAR",
         "VGG",
         "MLP",
+        "Xavier",
+        "He",
         "BN",
         "SGD",
         "ICS",

@@ -26,6 +26,8 @@ PAGES = {
     "paper-figure1": ("논문 Figure 1", "Paper Figure 1"),
     "does-bn-reduce-ics": ("내부 공변량 변화", "internal covariate shift"),
     "which-axis": ("어느 축인가?", "Which axis?"),
+    "live-lab": ("라이브 실험실", "Live lab"),
+    "lr-and-init": ("더 높은 학습률", "Higher learning rates"),
 }
 
 
@@ -51,10 +53,10 @@ def shown_text(at: AppTest) -> list[str]:
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning"):
         out += [e.value for e in getattr(at, kind)]
     out += [e.value for e in at.success] + [e.value for e in at.error]
-    for kind in ("button", "toggle", "selectbox", "select_slider", "segmented_control"):
+    for kind in ("button", "toggle", "selectbox", "select_slider", "segmented_control", "radio"):
         out += [e.label for e in getattr(at, kind)]
-    for kind in ("number_input", "text_input"):
-        out += [e.label for e in getattr(at, kind)]
+    for kind in ("multiselect", "number_input", "slider", "text_input"):
+        out += [e.label for e in at.get(kind)]
     for radio in at.radio:
         out += [radio.label, *radio.options]
     out += [e.label for e in at.expander] + [t.label for t in at.tabs]
@@ -157,3 +159,136 @@ def test_home_and_figure1_state_bn_correctly_in_both_languages(lang, right, wron
     at = open_page("paper-figure1", lang, monkeypatch)
     how = " ".join(e.body for e in at.expander[0].markdown)
     assert right in how and wrong not in how
+
+
+# ----------------------------------------------------------------------------- the live lab
+
+
+def _only_run():
+    from ui.session_runs import registry
+
+    (entry,) = [registry().get(sid) for sid in list(registry()._sessions)]  # noqa: SLF001
+    return entry
+
+
+def test_switching_the_language_keeps_the_training_run(monkeypatch):
+    import time
+
+    at = open_page(
+        "live-lab", "ko", monkeypatch, dataset="moons", hidden="8,8", variants="plain,bn,ln"
+    )
+    # Choices whose options the page shows translated (the browser sends back the shown label).
+    chosen = {
+        "lab_pooled": "all units of the layer",
+        "lab_view": "Side by side",
+        "lab_shown": "ln",
+        "lab_speed": "max",
+        "cfg_dataset": "moons",
+        "cfg_variants": ["plain", "bn", "ln"],
+    }
+    at.radio(key="lab_pooled").set_value(chosen["lab_pooled"])
+    at.button_group(key="lab_view").set_value(chosen["lab_view"])
+    at.button_group(key="lab_shown").set_value(chosen["lab_shown"]).run()
+    at.button(key="lab_play").click().run()
+    assert at.button(key="lab_play").label == "일시정지"
+    entry = _only_run()
+    runner = entry.runner
+    assert entry.training
+    at.segmented_control(key="bnviz_lang_selector").set_value("en").run()
+    assert not at.exception and at.query_params["lang"] == "en"
+    assert at.title[0].value.startswith("Live lab") and at.button(key="lab_play").label == "Pause"
+    entry = _only_run()
+    assert entry.runner is runner and entry.training  # the same run, still training
+    assert {key: at.session_state[key] for key in chosen} == chosen  # every choice kept
+    assert not at.sidebar.warning  # no "new run" prompt: the settings did not change
+    step = runner.snapshot().step
+    deadline = time.monotonic() + 60
+    while runner.snapshot().step <= step:
+        assert time.monotonic() < deadline, "the run stopped training after the switch"
+        time.sleep(0.1)
+    at.segmented_control(key="bnviz_lang_selector").set_value("ko").run()
+    assert _only_run().runner is runner and at.title[0].value.startswith("라이브 실험실")
+
+
+def test_a_new_run_keeps_the_language_in_the_url(monkeypatch):
+    at = open_page("live-lab", "ko", monkeypatch, dataset="moons", hidden="8,8")
+    at.multiselect(key="cfg_variants").select("ln").run()  # a fresh run: applied at once
+    assert not at.exception
+    assert at.session_state["lab_cfg"].variants == ("plain", "bn", "ln")
+    assert at.query_params["variants"] == "plain,bn,ln" and at.query_params["lang"] == "ko"
+    assert at.title[0].value.startswith("라이브 실험실")
+
+
+def test_the_live_lab_with_data_has_no_english_left_in_korean(monkeypatch):
+    """Three variants, stepped, side by side, test-time view and Wu on: every caption, the
+    formulas' notes, the charts' words, the status line."""
+    at = open_page("live-lab", "ko", monkeypatch, variants="plain,bn,gn", hidden="8,8", groups="2")
+    at.button(key="lab_step").click().run()
+    at.button_group(key="lab_view").set_value("Side by side").run()
+    at.toggle(key="lab_inference").set_value(True).run()
+    at.toggle(key="lab_pre_bn").set_value(True).run()
+    assert not at.exception
+    text = shown_text(at)
+    assert not {t[:80]: w for t in text if (w := english_words(t))}
+    joined = " ".join(text)
+    assert "**스텝 10**" in joined and "여기서는 층마다 그룹 2개." in joined
+    assert "그룹 정규화" in joined and "이동 평균" in joined
+
+
+def test_the_live_labs_url_warnings_and_errors_are_korean(monkeypatch):
+    at = open_page("live-lab", "ko", monkeypatch, lr="banana", present="maybe")
+    assert not at.exception
+    warnings = [shown(w.value) for w in at.warning]
+    assert any("URL 매개변수 lr='banana'" in w for w in warnings)
+    assert any("'present=maybe'을(를) 무시했습니다" in w for w in warnings)
+    at.number_input(key="cfg_width").set_value(1000).run()  # 3 × 1000 units x 2: too big
+    at.number_input(key="cfg_batch_size").set_value(1000).run()
+    errors = " ".join(shown(e.value) for e in at.sidebar.error)
+    assert "서버는" in errors and "This network" not in errors
+
+
+# ----------------------------------------------------------------------------- the sweeps
+
+
+def test_the_sweeps_refusal_is_korean(monkeypatch):
+    at = open_page("lr-and-init", "ko", monkeypatch)
+    at.multiselect(key="sweep_values").set_value([]).run()
+    at.button(key="sweep_run").click().run()
+    assert not at.exception
+    assert any("격자 값을 1~2개 고르세요. 받은 값: 0개." in shown(w.value) for w in at.warning)
+
+
+def test_the_sweep_verdict_is_computed_in_both_languages(monkeypatch):
+    from bnviz.sweep import findings
+    from ui.sweep_view import shipped_result
+
+    result = shipped_result("lr")
+    if result is None:
+        pytest.skip("no shipped learning-rate sweep")
+    plain, bn = (findings.largest_stable(result, v) for v in ("plain", "bn"))
+    at = open_page("lr-and-init", "ko", monkeypatch)
+    text = " ".join(m.value for m in at.markdown)
+    assert "안정적인 최대 학습률: **BN 없음: " in text and f"**BN 있음: {bn}" in text
+    at = open_page("lr-and-init", "en", monkeypatch)
+    text = " ".join(m.value for m in at.markdown)
+    assert f"**{plain} without BN**" in text and f"**{bn} with BN**" in text
+
+
+def test_presenter_mode_and_the_queue_are_korean(monkeypatch):
+    import streamlit as st
+
+    from tests.train.test_sessions import FakeRunner
+    from ui.session_runs import registry
+
+    st.cache_resource.clear()  # a fresh registry that reads the cap below
+    monkeypatch.setenv("BNVIZ_MAX_TRAINING_RUNS", "1")
+    at = open_page("live-lab", "ko", monkeypatch, present="1", dataset="moons", hidden="8,8")
+    assert not at.exception and at.toggle(key="lab_present").value
+    assert not [w for t in shown_text(at) for w in english_words(t)]
+    registry().get_or_create("another-student", FakeRunner)
+    assert registry().play("another-student")  # takes the only slot
+    at.button(key="lab_play").click().run()
+    assert not at.exception
+    assert any("학습 슬롯 1개가 모두 사용 중입니다" in i.value for i in at.info)
+    assert any("빈 슬롯을 기다리는 중" in m.value for m in at.markdown)
+    assert not [w for t in shown_text(at) for w in english_words(t)]

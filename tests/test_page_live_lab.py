@@ -121,7 +121,8 @@ def test_url_params_reproduce_a_run():
     assert at.slider(key="cfg_depth").value == 2
     assert at.number_input(key="cfg_width").value == 20
     assert at.select_slider(key="lab_lr").value == 0.1
-    assert any("moons · 2×20 tanh" in c.value for c in at.caption)
+    # The registry names are code (`moons`), as in the URL.
+    assert any("moons · 2×20 tanh" in c.value.replace("`", "") for c in at.caption)
 
 
 def test_step_button_advances_a_paused_run():

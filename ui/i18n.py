@@ -13,6 +13,7 @@ it), the session's last choice (page switches drop the URL's parameters), the br
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 import streamlit as st
 
@@ -22,6 +23,7 @@ PARAM = "lang"  # the URL parameter
 # A course site whose students mostly read English may set this to "en"; the tests run with it.
 ENV = "BNVIZ_DEFAULT_LANGUAGE"
 _CHOSEN = "_bnviz_lang"  # session_state: the language this session settled on
+_KEPT = "_bnviz_lang_kept"  # session_state: keys of widgets whose options are shown translated
 SELECTOR_KEY = "bnviz_lang_selector"  # the sidebar widget (public: tests find it by its key)
 
 
@@ -64,10 +66,24 @@ def error(err: BaseException) -> str:
     return error_text(err, translator_now())
 
 
+def keep_across_languages(keys: Iterable[str]) -> None:
+    """Keep the values of these keyed widgets when the language changes. A selectbox, radio,
+    multiselect or segmented control whose options are shown translated gets back from the
+    browser the *shown* label; in the next language no option has that label, and Streamlit
+    would reset the widget to its default (a run's dataset, say). Call before drawing them."""
+    st.session_state.setdefault(_KEPT, set()).update(keys)
+
+
 def _on_select() -> None:
     lang = st.session_state[SELECTOR_KEY]
     st.session_state[_CHOSEN] = lang
     st.query_params[PARAM] = lang
+    # Before this run: a value set through session_state outranks the stale label the browser
+    # sends, and the widget is redrawn with the new language's label.
+    state = st.session_state
+    for key in state.get(_KEPT, ()):
+        if key in state:
+            state[key] = state[key]
 
 
 def setup() -> Translator:

@@ -9,13 +9,17 @@ the next script run; nothing here draws charts (that is :mod:`ui.live_lab_view`)
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import streamlit as st
 
 from bnviz.config import ECHO_CHARS, RunConfig
+from bnviz.i18n import N_, Message, render
 from bnviz.train.experiment import configure_torch_threads
 from bnviz.train.runner import Runner
 from bnviz.train.sessions import SessionRun
+from ui import i18n
+from ui.i18n import _
 from ui.session_runs import registry, session_id, session_run
 from ui.text import plain
 
@@ -40,14 +44,22 @@ BUSY = "busy"  # the notice after Play found every training slot taken
 
 SPEEDS = {"1/s": 1, "5/s": 5, "20/s": 20, "100/s": 100, "500/s": 500, "max": None}
 FULL_SPEED = "max"
+MAX_LABEL = N_("max")  # FULL_SPEED, as the control shows it
 LRS = [round(m * 10.0**e, 6) for e in range(-3, 3) for m in (1, 2, 5)]  # 0.001 ... 500
-SINGLE, SIDE_BY_SIDE = "Single", "Side by side"  # the View control's options
-ONE_UNIT, ALL_UNITS = "one typical unit", "all units of the layer"  # "Percentiles of"
+# Options of the View and "Percentiles of" controls: English msgids, stored as the widgets' values
+# (so a language switch keeps the choice) and shown translated (option_label).
+SINGLE, SIDE_BY_SIDE = N_("Single"), N_("Side by side")
+ONE_UNIT, ALL_UNITS = N_("one typical unit"), N_("all units of the layer")
 KEEP = (
     "page"  # persist_state: a widget hidden by presenter mode keeps its value until it shows again
 )
 PRESENT_PARAM = "present"  # the URL parameter of presenter mode: a link opens the lab in it
 PRESENT_VALUES = {"1": True, "true": True, "0": False, "false": False}
+# The widgets that show their options translated: their values survive a language switch.
+TRANSLATED_OPTIONS = (
+    Key.SPEED, Key.SHOWN, Key.VIEW, Key.POOLED, Key.VARIANTS,
+    Key.DATASET, Key.ACTIVATION, Key.INIT, Key.OPTIMIZER,
+)  # fmt: skip
 
 
 @st.cache_resource(show_spinner=False)
@@ -74,7 +86,12 @@ def _present_from(raw: str | None) -> tuple[bool, list[str]]:
     if raw is None or raw in PRESENT_VALUES:
         return PRESENT_VALUES.get(raw, False), []
     shown = raw if len(raw) <= ECHO_CHARS else raw[: ECHO_CHARS - 1] + "…"
-    return False, [f"Ignored the URL parameter 'present={shown}': it takes 1 or 0 (true or false)."]
+    return False, [
+        Message(
+            N_("Ignored the URL parameter 'present={value}': it takes 1 or 0 (true or false)."),
+            {"value": shown},
+        )
+    ]
 
 
 def presenter_mode() -> bool:
@@ -120,7 +137,15 @@ def session() -> SessionRun:
 
 
 def url_warnings() -> list[str]:
-    return st.session_state.get(URL_WARNINGS, [])
+    """What the first visit's URL asked for that the lab ignored, in the session's language (the
+    ``Message``s are kept, so a language switch re-renders them)."""
+    return [render(w, i18n.translator_now()) for w in st.session_state.get(URL_WARNINGS, [])]
+
+
+def speed_labels(tr: Callable[[str], str]) -> Callable[[str], str]:
+    """The Speed control's format_func in ``tr``'s language: ``"5/s"`` as it is, ``"max"`` in
+    words. (Bound to a translator when drawn: AppTest calls a format_func outside the run.)"""
+    return lambda option: tr(MAX_LABEL) if option == FULL_SPEED else option
 
 
 def _entry() -> SessionRun | None:
@@ -193,14 +218,17 @@ def pending_config() -> RunConfig | str:
             lr=float(s.get(Key.LR, cfg.lr)),
         )
     except ValueError as err:
-        return str(err)
+        return i18n.error(err)
 
 
 def start_new_run(cfg: RunConfig) -> None:
-    """Replace the session's run with a fresh one for ``cfg`` and put it in the URL."""
+    """Replace the session's run with a fresh one for ``cfg`` and put it in the URL (the
+    language stays in it; presenter mode puts itself back on the next run)."""
     st.session_state[CFG] = cfg
     registry().replace_runner(session_id(), Runner(cfg, steps_per_second=_speed()))
-    st.query_params.from_dict(cfg.to_query_params(only_changed=True))
+    st.query_params.from_dict(
+        {**cfg.to_query_params(only_changed=True), i18n.PARAM: i18n.current()}
+    )
 
 
 def default_shown(variants: tuple[str, ...]) -> str:
@@ -230,7 +258,7 @@ def network_changes(entry: SessionRun) -> None:
         start_new_run(pending)
         return
     with st.sidebar.container(border=True):
-        st.warning("These settings start a **new run**; the current one will be lost.")
+        st.warning(_("These settings start a **new run**; the current one will be lost."))
         left, right = st.columns(2)
-        left.button("Start new run", on_click=start_new_run, args=(pending,), type="primary")
-        right.button("Keep current", on_click=keep_current_run)
+        left.button(_("Start new run"), on_click=start_new_run, args=(pending,), type="primary")
+        right.button(_("Keep current"), on_click=keep_current_run)

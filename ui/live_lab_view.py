@@ -12,31 +12,45 @@ from __future__ import annotations
 import streamlit as st
 
 from bnviz import style
+from bnviz.i18n import N_
 from bnviz.style import VARIANT_LABELS
 from bnviz.train import plots
 from bnviz.train.sessions import SessionRun
 from bnviz.train.variants import VARIANTS
-from ui import watch
+from ui import i18n, watch
 from ui.chart_bridge import live_chart
+from ui.i18n import _
 from ui.live_lab_controls import ALL_UNITS, ONE_UNIT, SIDE_BY_SIDE, Key, shown_variant
 from ui.session_runs import registry, session_id
 from ui.text import plain
 
 # What the percentile chart shows for each variant, a sentence each ({groups}: GroupNorm's).
 PERCENTILE_NOTES = {
-    "plain": "Without normalization the distribution moves as the layers below learn: what Ioffe "
-    "& Szegedy called internal covariate shift.",
-    "bn": "With BN each batch is normalized with its own mean and variance, then γ and β: the "
-    "median sits near the learned β and the spread follows the learned γ, so the band can still "
-    "move and widen, slowly.",
-    "noisy_bn": "Noisy BN adds the last step's random scale and shift after BN, so its band jumps "
-    "by design.",
-    "ln": "Layer norm normalizes each example across the layer's units (then γ and β per unit), "
-    "not each unit across examples: one unit's values over the probe examples can still move.",
-    "gn": "Group norm normalizes each example across each of {groups} groups of units (then γ and "
-    "β per unit), not each unit across examples: one unit's values can still move.",
-    "bn_after": "With BN after the nonlinearity, its input Wx + b is not normalized: BN steadies "
-    "the output the next layer sees, and this input is free to drift.",
+    "plain": N_(
+        "Without normalization the distribution moves as the layers below learn: what Ioffe & "
+        "Szegedy called internal covariate shift."
+    ),
+    "bn": N_(
+        "With BN each batch is normalized with its own mean and variance, then γ and β: the "
+        "median sits near the learned β and the spread follows the learned γ, so the band can "
+        "still move and widen, slowly."
+    ),
+    "noisy_bn": N_(
+        "Noisy BN adds the last step's random scale and shift after BN, so its band jumps by "
+        "design."
+    ),
+    "ln": N_(
+        "Layer norm normalizes each example across the layer's units (then γ and β per unit), "
+        "not each unit across examples: one unit's values over the probe examples can still move."
+    ),
+    "gn": N_(
+        "Group norm normalizes each example across each of {groups} groups of units (then γ and "
+        "β per unit), not each unit across examples: one unit's values can still move."
+    ),
+    "bn_after": N_(
+        "With BN after the nonlinearity, its input Wx + b is not normalized: BN steadies the "
+        "output the next layer sees, and this input is free to drift."
+    ),
 }
 REFRESH_S = 0.5  # 2 Hz: smooth on a projector, cheap for the server
 PRESENTER_HEIGHT = 420  # px per chart: both charts fit a projected 1920×1080 screen
@@ -72,7 +86,7 @@ def _live_body(presenting: bool, wanted: bool) -> None:
     reg, sid = registry(), session_id()
     entry = reg.touch(sid)
     if entry is None:  # released and stopped while the page stayed open: a rerun recreates it
-        st.info("This run was stopped after the tab went away. Reload the page to start again.")
+        st.info(_("This run was stopped after the tab went away. Reload the page to start again."))
         return
     if wanted and not entry.wants_to_train:
         # The run stopped by itself (every variant diverged, or the worker failed) and gave its
@@ -86,86 +100,114 @@ def _live_body(presenting: bool, wanted: bool) -> None:
     _status(entry, snap, reg, presenting)
     if entry.wants_to_train and not entry.training:
         return  # waiting for a slot: its place in the queue is all it draws
+    tr = i18n.translator_now()
     big = {"look": style.PRESENTER, "height": PRESENTER_HEIGHT} if presenting else {}
 
     st.subheader(
-        "Loss and test accuracy — "
-        + ("both variants" if len(variants) == 2 else f"all {len(variants)} variants")
+        _("Loss and test accuracy — both variants")
+        if len(variants) == 2
+        else _("Loss and test accuracy — all {count} variants").format(count=len(variants))
     )
     _formulas(variants, snap.config.groups, presenting)
-    live_chart(plots.curves_figure(snap, **big), key="lab_curves")
+    live_chart(plots.curves_figure(snap, **big, _=tr), key="lab_curves")
     if not presenting:
         st.caption(
-            "Same initial weights, same mini-batches, same optimizer and learning rate: for this "
-            "seed, init and learning rate, a gap between the curves comes from how each variant "
-            "normalizes. One run is one seed; a gap of a point or two can change with another "
-            "seed. Dotted lines mark learning-rate changes."
+            _(
+                "Same initial weights, same mini-batches, same optimizer and learning rate: for "
+                "this seed, init and learning rate, a gap between the curves comes from how each "
+                "variant normalizes. One run is one seed; a gap of a point or two can change with "
+                "another seed. Dotted lines mark learning-rate changes."
+            )
         )
     layer = int(st.session_state.get(Key.LAYER, len(snap.twins[main].layers))) - 1
     unit = st.session_state.get(Key.POOLED, ONE_UNIT) != ALL_UNITS
     inference = bool(st.session_state.get(Key.INFERENCE, False))
     watch.follow({"main": main, "layer": layer, "unit": unit, "inference": inference})
-    st.subheader(f"Input to a {snap.activation} during training: 15th, 50th, 85th percentiles")
+    st.subheader(
+        _("Input to a `{activation}` during training: 15th, 50th, 85th percentiles").format(
+            activation=snap.activation
+        )
+    )
     live_chart(
-        plots.percentile_figure(snap, shown, layer=layer, unit=unit, inference=inference, **big),
+        plots.percentile_figure(
+            snap, shown, layer=layer, unit=unit, inference=inference, **big, _=tr
+        ),
         key="lab_pct",
     )
     if presenting:  # the lecturer says the rest; the hall sees two charts
         return
+    notes = [_(PERCENTILE_NOTES[name]).format(groups=snap.config.groups) for name in shown]
     st.caption(
-        "The paper's Figure 1(b, c), on fixed test examples as the layer sees them while "
-        "training. "
-        + " ".join(PERCENTILE_NOTES[name].format(groups=snap.config.groups) for name in shown)
-        + " "
-        + _drift_note(snap, shown, layer, unit)
+        " ".join(
+            [
+                _(
+                    "The paper's Figure 1(b, c), on fixed test examples as the layer sees them "
+                    "while training."
+                ),
+                *notes,
+                _drift_note(snap, shown, layer, unit),
+            ]
+        )
     )
     if inference:
-        with_stats = [n for n in shown if snap.twins[n].layers[layer].pct_z_eval is not None]
-        without = [VARIANT_LABELS[n] for n in shown if n not in with_stats]
-        st.caption(
-            (
-                "Dashed: the same inputs in inference mode, with BN's running averages instead "
-                "of the batch's statistics: what the layer sees at test time. Early on the "
-                "averages still hold their starting values (0 and 1), so the two views differ. "
-                if with_stats
-                else ""
-            )
-            + (
-                f"No dashed lines for {', '.join(without)}: without running averages (or, for "
-                "layer and group norm, with each example normalized on its own), inference mode "
-                "computes exactly what training does."
-                if without
-                else ""
-            )
-        )
-    st.subheader("Distribution of each layer's nonlinearity input over time")
+        _inference_note(snap, shown, layer)
+    st.subheader(_("Distribution of each layer's nonlinearity input over time"))
     quantity = "wu" if st.session_state.get(Key.PRE_BN, False) else "z"
     for name in shown:
         has_wu = snap.twins[name].layers[0].hist_wu is not None
-        note = (
-            ""
+        label = _(VARIANT_LABELS[name])
+        heading = (
+            label
             if quantity == "z"
-            else " (the normalization's input: Wu)"
+            else _("{label} (the normalization's input: Wu)").format(label=label)
             if has_wu
-            else " (nothing normalizes this input: shown as it is)"
+            else _("{label} (nothing normalizes this input: shown as it is)").format(label=label)
         )
-        st.markdown(f"**{VARIANT_LABELS[name]}{note}**")
-        live_chart(plots.histogram_heatmap_figure(snap, name, quantity), key=f"lab_heat_{name}")
+        st.markdown(f"**{heading}**")
+        live_chart(
+            plots.histogram_heatmap_figure(snap, name, quantity, _=tr), key=f"lab_heat_{name}"
+        )
     st.caption(
-        "Each column is a histogram on a fixed probe batch; brighter means more (example, unit) "
-        "pairs there. Values beyond the axis are piled into the edge bins."
+        _(
+            "Each column is a histogram on a fixed probe batch; brighter means more (example, "
+            "unit) pairs there. Values beyond the axis are piled into the edge bins."
+        )
     )
     left, right = st.columns(2)
     with left:
-        st.subheader("Right now")
-        live_chart(plots.current_histogram_figure(snap, list(variants)), key="lab_now")
+        st.subheader(_("Right now"))
+        live_chart(plots.current_histogram_figure(snap, list(variants), _=tr), key="lab_now")
     with right:
-        st.subheader("Saturated units")
-        live_chart(plots.saturation_figure(snap, shown), key="lab_sat")
-        st.caption(f"Saturated: {snap.saturation_rule}")
-    with st.expander("How fast each layer's weights move (update : weight ratio)"):
-        live_chart(plots.update_ratio_figure(snap, shown), key="lab_update")
-        st.caption("‖ΔW‖ / ‖W‖ per optimizer step; around 1e-3 is the usual healthy rate.")
+        st.subheader(_("Saturated units"))
+        live_chart(plots.saturation_figure(snap, shown, _=tr), key="lab_sat")
+        st.caption(_("Saturated: {rule}").format(rule=_(snap.saturation_rule)))
+    with st.expander(_("How fast each layer's weights move (update : weight ratio)")):
+        live_chart(plots.update_ratio_figure(snap, shown, _=tr), key="lab_update")
+        st.caption(_("‖ΔW‖ / ‖W‖ per optimizer step; around 1e-3 is the usual healthy rate."))
+
+
+def _inference_note(snap, shown: list[str], layer: int) -> None:
+    """What the dashed test-time lines are, and which variants have none (and why)."""
+    with_stats = [n for n in shown if snap.twins[n].layers[layer].pct_z_eval is not None]
+    without = [_(VARIANT_LABELS[n]) for n in shown if n not in with_stats]
+    parts = []
+    if with_stats:
+        parts.append(
+            _(
+                "Dashed: the same inputs in inference mode, with BN's running averages instead "
+                "of the batch's statistics: what the layer sees at test time. Early on the "
+                "averages still hold their starting values (0 and 1), so the two views differ."
+            )
+        )
+    if without:
+        parts.append(
+            _(
+                "No dashed lines for {variants}: without running averages (or, for layer and "
+                "group norm, with each example normalized on its own), inference mode computes "
+                "exactly what training does."
+            ).format(variants=", ".join(without))
+        )
+    st.caption(" ".join(parts))
 
 
 def _formulas(variants: tuple[str, ...], groups: int, presenting: bool) -> None:
@@ -175,12 +217,14 @@ def _formulas(variants: tuple[str, ...], groups: int, presenting: bool) -> None:
         with column:
             # Our own registry's label and colour, never user text: safe as HTML.
             st.markdown(
-                f"<span style='color:{v.color}'>■</span> **{v.label}**", unsafe_allow_html=True
+                f"<span style='color:{v.color}'>■</span> **{_(v.label)}**", unsafe_allow_html=True
             )
             st.latex(v.formula)
             if not presenting:
-                groups_note = f" Here {groups} groups per layer." if name == "gn" else ""
-                st.caption(v.where + groups_note)
+                where = _(v.where)
+                if name == "gn":
+                    where += " " + _("Here {groups} groups per layer.").format(groups=groups)
+                st.caption(where)
 
 
 def _drift_note(snap, names: list[str], layer: int, unit: bool) -> str:
@@ -193,49 +237,69 @@ def _drift_note(snap, names: list[str], layer: int, unit: bool) -> str:
             continue
         (lo0, mid0, hi0), (lo1, mid1, hi1) = pct[0], pct[-1]
         parts.append(
-            f"{VARIANT_LABELS[name]}: median {mid0:+.2f} → {mid1:+.2f}, "
-            f"15–85 band {hi0 - lo0:.2f} → {hi1 - lo1:.2f} wide"
+            _(
+                "{label}: median {mid0:+.2f} → {mid1:+.2f}, 15–85 band {w0:.2f} → {w1:.2f} wide"
+            ).format(
+                label=_(VARIANT_LABELS[name]), mid0=mid0, mid1=mid1, w0=hi0 - lo0, w1=hi1 - lo1
+            )
         )
-    return f"This run, step 0 → {snap.step:,}: " + "; ".join(parts) + "." if parts else ""
+    if not parts:
+        return ""
+    return _("This run, step 0 → {step:,}: {parts}.").format(step=snap.step, parts="; ".join(parts))
 
 
 def _status(entry: SessionRun, snap, reg, presenting: bool = False) -> None:
+    """The status line: step, state, rate, learning rate, the server's load and divergences."""
     diverged = [
-        f"{VARIANT_LABELS[n]} diverged at step {t.diverged_at:,}"
+        _("{label} diverged at step {step:,}").format(
+            label=_(VARIANT_LABELS[n]), step=t.diverged_at
+        )
         for n, t in snap.twins.items()
         if t.diverged_at is not None
     ]
     state = (
-        "training"
+        _("training")
         if entry.training
-        else "waiting for a free slot"
+        else _("waiting for a free slot")
         if entry.wants_to_train
-        else "paused"
+        else _("paused")
     )
-    # A paused run's last measured rate would read as if it still trained.
-    rate = f" · {snap.steps_per_second:,.0f} steps/s" if entry.training else ""
+    items = [_("**Step {step:,}**").format(step=snap.step), state]
+    if entry.training:  # a paused run's last measured rate would read as if it still trained
+        items.append(_("{rate:,.0f} steps/s").format(rate=snap.steps_per_second))
+    items.append(_("lr {lr:g}").format(lr=snap.lr))
+    if not presenting:  # the hall needs the step, the state and the learning rate, not the load
+        items.append(
+            _("runs on this server: {training} training, {open} open, limit {limit}").format(
+                training=reg.training_count, open=reg.session_count, limit=reg.max_training
+            )
+        )
+    items += [f":red[{d}]" for d in diverged]
     error = getattr(entry.runner, "error", None)
     with st.container(key=Key.STATUS):
-        # The hall needs the step, the state and the learning rate, not the server's load.
-        server = (
-            ""
-            if presenting
-            else f" · runs on this server: {reg.training_count} training, "
-            f"{reg.session_count} open, limit {reg.max_training}"
-        )
-        st.markdown(
-            f"**Step {snap.step:,}** · {state}{rate} · lr {snap.lr:g}{server}"
-            + "".join(f" · :red[{d}]" for d in diverged)
-        )
+        st.markdown(" · ".join(items))
         if entry.wants_to_train and not entry.training:
             place = reg.queue_position(session_id())
-            st.info(
-                f"All {reg.max_training} training slots on this server are in use: more students "
-                "are training than it can serve at a useful speed. Your run starts when a slot "
-                "frees up" + (f"; you are number {place} in the queue." if place else ".")
+            queue = (
+                _(
+                    "All {slots} training slots on this server are in use: more students are "
+                    "training than it can serve at a useful speed. Your run starts when a slot "
+                    "frees up; you are number {place} in the queue."
+                )
+                if place
+                else _(
+                    "All {slots} training slots on this server are in use: more students are "
+                    "training than it can serve at a useful speed. Your run starts when a slot "
+                    "frees up."
+                )
             )
+            st.info(queue.format(slots=reg.max_training, place=place))
             offer = None if presenting else watch.offer_text()
             if offer:
                 st.markdown(offer)
         if error is not None:
-            st.error(f"Training stopped: {plain(error)}. Press Reset to start again.")
+            st.error(
+                _("Training stopped: {error}. Press Reset to start again.").format(
+                    error=plain(error)
+                )
+            )

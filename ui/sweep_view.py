@@ -16,15 +16,17 @@ from __future__ import annotations
 import streamlit as st
 
 from bnviz.arith.number_format import table_number
+from bnviz.i18n import N_
 from bnviz.style import VARIANT_LABELS
 from bnviz.sweep.captions import captions, verdict
 from bnviz.sweep.grid import SWEEPS
 from bnviz.sweep.plots import figures
 from bnviz.sweep.result import SweepResult, result_path
 from bnviz.sweep.scale_invariance import ScaleResult, scale_invariance
-from ui import experiment_page, session_runs
+from ui import experiment_page, i18n, session_runs
 from ui.chart_bridge import live_chart
 from ui.experiment_page import Keys
+from ui.i18n import _
 from ui.text import plain
 
 LIVE_STEPS = [250, 500, 1_000, 2_000]  # per run; 4 runs of 2,000 steps take ~10 s of one core
@@ -49,8 +51,9 @@ def shipped_result(sweep: str) -> SweepResult | None:
 
 def render_result(result: SweepResult, key: str, live: bool = False) -> None:
     """The verdict, the heatmap, then the stability and steps-to-90% charts, each captioned."""
-    st.markdown(verdict(result))
-    figs, notes = figures(result), captions(result)
+    tr = i18n.translator_now()
+    st.markdown(verdict(result, tr))
+    figs, notes = figures(result, tr), captions(result, tr)
     _chart(figs["heatmap"], f"{key}_heatmap", live)
     st.caption(notes["heatmap"])
     left, right = st.columns(2)
@@ -81,16 +84,17 @@ def render_scale_invariance() -> None:
     """Slider c and the layer; the computed changes of output and gradient, BN net vs plain net."""
     left, right = st.columns([3, 1])
     c = left.select_slider(
-        "Multiply the layer's weights W by c", options=C_OPTIONS, value=2.0, key=C_KEY
+        _("Multiply the layer's weights W by c"), options=C_OPTIONS, value=2.0, key=C_KEY
     )
-    layer = right.selectbox("Hidden layer", [1, 2, 3], key=LAYER_KEY)
+    layer = right.selectbox(_("Hidden layer"), [1, 2, 3], key=LAYER_KEY)
     r = _scale(float(c), int(layer))
     rows = {
-        "": ["max |Δ logits|", f"max |Δ h{layer}| (the layer's sigmoid outputs)",
+        "": [_("max |Δ logits|"),
+             _("max |Δ h{layer}| (the layer's sigmoid outputs)").format(layer=layer),
              "‖∂ℓ/∂(cW)‖ / ‖∂ℓ/∂W‖", "max |c·∂ℓ/∂(cW) − ∂ℓ/∂W| / max |∂ℓ/∂W|"],
     }  # fmt: skip
     for net in ("bn", "plain"):
-        rows[VARIANT_LABELS[net]] = [
+        rows[_(VARIANT_LABELS[net])] = [
             table_number(r.max_change(net)),
             table_number(r.max_layer_change(net)),
             table_number(r.grad_ratio(net)),
@@ -101,16 +105,23 @@ def render_scale_invariance() -> None:
 
 
 def scale_caption(r: ScaleResult) -> str:
-    """What the table shows, with its numbers."""
-    bn, pl = VARIANT_LABELS["bn"], VARIANT_LABELS["plain"]
-    return (
-        f"Computed on 60 test digits, layer {r.layer}'s W scaled by c = {r.c:g}. {bn[:1].upper() + bn[1:]}: "
-        f"the logits move by at most {r.max_change('bn'):.1e} and the gradient norm scales by "
-        f"{r.grad_ratio('bn'):.4f} (1/c = {1 / r.c:.4f}): the output ignores the scale of W and "
-        f"the gradient shrinks as W grows. {pl[:1].upper() + pl[1:]}: the logits move by up to "
-        f"{r.max_change('plain'):.3f}, the layer's sigmoids by up to "
-        f"{r.max_layer_change('plain'):.3f}. Not exactly 0 with BN: eps = 1e-5 sits next to "
-        f"the batch variance of Wu (smallest over the units: {r.least_var:.3f} at c = 1, times c²)."
+    """What the table shows, with its numbers, in the session's language."""
+    return _(
+        "Computed on 60 test digits, layer {layer}'s W scaled by c = {c:g}. With BN: the logits "
+        "move by at most {bn_change:.1e} and the gradient norm scales by {ratio:.4f} (1/c = "
+        "{inverse:.4f}): the output ignores the scale of W and the gradient shrinks as W grows. "
+        "Without BN: the logits move by up to {plain_change:.3f}, the layer's sigmoids by up to "
+        "{plain_layer:.3f}. Not exactly 0 with BN: eps = 1e-5 sits next to the batch variance of "
+        "Wu (smallest over the units: {least:.3f} at c = 1, times c²)."
+    ).format(
+        layer=r.layer,
+        c=r.c,
+        bn_change=r.max_change("bn"),
+        ratio=r.grad_ratio("bn"),
+        inverse=1 / r.c,
+        plain_change=r.max_change("plain"),
+        plain_layer=r.max_layer_change("plain"),
+        least=r.least_var,
     )
 
 
@@ -122,9 +133,9 @@ def start_live(steps: int) -> None:
     sweep = st.session_state.get(SWEEP_KEY, "lr")
     values = tuple(st.session_state.get(VALUES_KEY) or ())
     if not values or len(values) > MAX_LIVE_VALUES:
-        st.session_state[KEYS.notice] = (
-            f"Choose one or {MAX_LIVE_VALUES} grid values for the live sweep, got {len(values)}."
-        )
+        st.session_state[KEYS.notice] = _(
+            "Choose one or {max} grid values for the live sweep, got {count}."
+        ).format(max=MAX_LIVE_VALUES, count=len(values))
         return
 
     def make_job():
@@ -135,31 +146,38 @@ def start_live(steps: int) -> None:
 
     try:
         experiment_page.start_job(
-            NAME, make_job, KEYS.notice, "The shipped sweeps above have every value and 3 seeds."
+            NAME,
+            make_job,
+            KEYS.notice,
+            N_("The shipped sweeps above have every value and 3 seeds."),
         )
     except ValueError as exc:
-        st.session_state[KEYS.notice] = str(exc)
+        st.session_state[KEYS.notice] = i18n.error(exc)
 
 
 def render_live() -> None:
     """Which sweep and values, the steps slider, Run/Stop, then the live sweep's progress and charts."""
     job = experiment_page.current_job(NAME)
     busy = job is not None and job.is_running
+    tr = i18n.translator_now()  # format_funcs bound to the language now (AppTest calls them later)
+    i18n.keep_across_languages((SWEEP_KEY, VALUES_KEY))
     left, right = st.columns([1, 3])
     sweep = left.radio(
-        "Sweep",
+        _("Sweep"),
         list(SWEEPS),
-        format_func=lambda s: SWEEPS[s].title,
+        format_func=lambda s: tr(SWEEPS[s].title),
         key=SWEEP_KEY,
         disabled=busy,
         on_change=lambda: st.session_state.pop(VALUES_KEY, None),
     )
     right.multiselect(
-        f"Grid values (at most {MAX_LIVE_VALUES}), each trained without and with BN, seed 0",
+        _("Grid values (at most {max}), each trained without and with BN, seed 0").format(
+            max=MAX_LIVE_VALUES
+        ),
         list(SWEEPS[sweep].values),
         default=DEFAULT_LIVE_VALUES[sweep],
         max_selections=MAX_LIVE_VALUES,
-        format_func=SWEEPS[sweep].label,
+        format_func=lambda value: SWEEPS[sweep].label(value, tr),
         key=VALUES_KEY,
         disabled=busy,
     )
@@ -172,4 +190,4 @@ def _draw(job) -> None:
     if result.runs_done:
         render_result(result, "sweep_live", live=True)
     else:
-        st.caption(plain(f"The first run of {result.done.size} is training…"))
+        st.caption(plain(_("The first run of {total} is training…").format(total=result.done.size)))

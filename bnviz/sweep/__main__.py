@@ -14,6 +14,9 @@ spread over ``--workers`` processes (default: one per core), with a progress bar
 stderr; prints each cell and the verdict ("largest stable LR: ..."), and writes the CSV of every
 run (``--csv``), the heatmaps as a PNG (``--png``, needs Chromium) and, with ``--ship``, the page's
 precomputed result ``bnviz/data/sweep_<lr|init|batch>.npz``.
+
+``--lang ko|en`` sets the language of the printed lines and of the PNG (default: Korean when the
+locale, ``LC_ALL`` or ``LANG``, starts with ``ko``; else English); the help stays English.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from bnviz.figure1.progress import run_with_bar
+from bnviz.i18n import ENGLISH, LANGUAGES, Gettext, environment_language, error_text, translator
 from bnviz.sweep import batch_findings, findings
 from bnviz.sweep.batch_measure import mean_noise_theory, var_noise_theory
 from bnviz.sweep.batch_result import BatchResult
@@ -71,7 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ship", action="store_true", help="also write bnviz/data/sweep_<sweep>.npz (the page's)"
     )
+    parser.add_argument(
+        "--lang",
+        choices=list(LANGUAGES),
+        default=environment_language(),
+        help="language of the lines and the PNG (default: ko if LC_ALL/LANG starts with ko, else en)",
+    )
     args = parser.parse_args(argv)
+    _ = translator(args.lang)
     try:
         default_variants = BATCH_VARIANTS if args.sweep == "batch" else TWINS
         grid = make_grid(
@@ -86,21 +97,33 @@ def main(argv: list[str] | None = None) -> int:
         )
         sweep = PoolSweep(grid, args.workers)
     except ValueError as exc:
-        parser.error(str(exc))
+        parser.error(error_text(exc, _))
     from bnviz.figure1.export import provenance  # git and versions only when writing files
 
     length = (
-        f"{grid.examples:,} examples ({grid.total_steps:,} steps in all)"
+        _("{examples:,} examples ({steps:,} steps in all)").format(
+            examples=grid.examples, steps=grid.total_steps
+        )
         if grid.sweep == "batch"
-        else f"{grid.steps:,} steps"
+        else _("{steps:,} steps").format(steps=grid.steps)
     )
     print(
-        f"{args.sweep} sweep: {len(grid.variants)} variants x {len(grid.values)} values x "
-        f"{len(grid.seeds)} seeds = {grid.runs} runs of {length} on "
-        f"{sweep.workers} workers · {SWEEPS[args.sweep].fixed(grid.dataset)}",
+        _(
+            "{sweep} sweep: {variants} variants x {values} values x {seeds} seeds = {runs} runs of "
+            "{length} on {workers} workers · {fixed}"
+        ).format(
+            sweep=args.sweep,
+            variants=len(grid.variants),
+            values=len(grid.values),
+            seeds=len(grid.seeds),
+            runs=grid.runs,
+            length=length,
+            workers=sweep.workers,
+            fixed=SWEEPS[args.sweep].fixed(grid.dataset, _),
+        ),
         file=sys.stderr,
     )
-    result, wall, cpu = run_with_bar(sweep)
+    result, wall, cpu = run_with_bar(sweep, _=_)
     made = provenance(argv)
     made["command"] = " ".join(["python -m bnviz.sweep", *(sys.argv[1:] if argv is None else argv)])
     result = result.with_meta(
@@ -111,11 +134,18 @@ def main(argv: list[str] | None = None) -> int:
         **made,
     )
     print(
-        f"done in {wall:.1f} s wall; the runs took {sweep.run_seconds:.1f} s summed over "
-        f"{sweep.workers} workers ({sweep.run_seconds / wall:.2f} workers busy on average)",
+        _(
+            "done in {wall:.1f} s wall; the runs took {summed:.1f} s summed over {workers} workers "
+            "({busy:.2f} workers busy on average)"
+        ).format(
+            wall=wall,
+            summed=sweep.run_seconds,
+            workers=sweep.workers,
+            busy=sweep.run_seconds / wall,
+        ),
         file=sys.stderr,
     )
-    print(report(result), file=sys.stderr)
+    print(report(result, _), file=sys.stderr)
     written = []
     if args.csv:
         written.append(result.to_csv(args.csv))
@@ -123,57 +153,78 @@ def main(argv: list[str] | None = None) -> int:
         from bnviz.sweep.plots import write_png  # the batch sweep's figures too
 
         try:
-            written.append(write_png(result, args.png))
+            written.append(write_png(result, args.png, _))
         except RuntimeError as exc:
-            print(f"PNG skipped: {exc}", file=sys.stderr)
+            print(_("PNG skipped: {error}").format(error=exc), file=sys.stderr)
     if args.ship:
         written.append(result.save(result_path(args.sweep)))
     for path in written:
-        print(f"wrote {path}", file=sys.stderr)
+        print(_("wrote {path}").format(path=path), file=sys.stderr)
     return 0
 
 
-def report(result: SweepResult | BatchResult) -> str:
-    """Each cell in one line (mean final accuracy, divergences, steps to 90%), then the verdict."""
+def report(result: SweepResult | BatchResult, _: Gettext = ENGLISH) -> str:
+    """Each cell in one line (mean final accuracy, divergences, steps to 90%), then the verdict,
+    in ``_``'s language."""
     if isinstance(result, BatchResult):
-        return batch_report(result)
+        return batch_report(result, _)
     lines = []
     sweep = SWEEPS[result.sweep]
     for row in findings.cells(result):
         for c in row:
             acc = "n/a" if c.mean != c.mean else f"{c.mean:.4f} ({c.low:.4f}-{c.high:.4f})"
-            reach = f"{c.steps_to_90:,.0f}" if c.reached_90 else "never"
-            lines.append(
-                f"  {c.variant:>8} {sweep.label(c.value):>12}: accuracy {acc} · diverged "
-                f"{c.diverged}/{c.runs} · 90% at {reach} ({c.reached_90}/{c.runs})"
-                f"{' · stable' if c.stable else ''}"
+            line = _(
+                "accuracy {acc} · diverged {diverged}/{runs} · 90% at {reach} ({reached}/{runs})"
+            ).format(
+                acc=acc,
+                diverged=c.diverged,
+                runs=c.runs,
+                reach=f"{c.steps_to_90:,.0f}" if c.reached_90 else _("never"),
+                reached=c.reached_90,
             )
-    return "\n".join([*lines, findings.summary(result)])
+            stable = " · " + _("stable") if c.stable else ""
+            lines.append(f"  {c.variant:>8} {sweep.label(c.value, _):>12}: {line}{stable}")
+    return "\n".join([*lines, findings.summary(result, _)])
 
 
-def batch_report(result: BatchResult) -> str:
+def batch_report(result: BatchResult, _: Gettext = ENGLISH) -> str:
     """Each (variant, batch size) in one line: both modes' mean accuracy, the gap, BN's noise."""
     lines = []
     for cells in batch_findings.cells(result):
         for c in cells:
             noise = (
-                f" · noise of mu_B {c.mean_noise[0]:.3f} (1/sqrt(m) {mean_noise_theory(c.m):.3f}), "
-                f"of var_B {c.var_noise[0]:.3f} (Gaussian {var_noise_theory(c.m):.3f}), layer 1"
+                " · "
+                + _(
+                    "noise of mu_B {mean:.3f} (1/sqrt(m) {mean_theory:.3f}), of var_B {var:.3f} "
+                    "(Gaussian {var_theory:.3f}), layer 1"
+                ).format(
+                    mean=c.mean_noise[0],
+                    mean_theory=mean_noise_theory(c.m),
+                    var=c.var_noise[0],
+                    var_theory=var_noise_theory(c.m),
+                )
                 if np.isfinite(c.mean_noise[0])
                 else ""
             )
-            lines.append(
-                f"  {c.variant:>5} m={c.m:<4}: train mode {c.train.mean:.4f}, inference "
-                f"{c.infer.mean:.4f}, gap {c.gap.mean:+.4f} ({c.runs} runs, {c.diverged} diverged)"
-                + noise
+            line = _(
+                "train mode {train:.4f}, inference {infer:.4f}, gap {gap:+.4f} ({runs} runs, "
+                "{diverged} diverged)"
+            ).format(
+                train=c.train.mean,
+                infer=c.infer.mean,
+                gap=c.gap.mean,
+                runs=c.runs,
+                diverged=c.diverged,
             )
+            lines.append(f"  {c.variant:>5} m={c.m:<4}: {line}{noise}")
     for variant in result.variants:
         r = batch_findings.accuracy_range(result, variant)
         if r is not None:
-            lines.append(
-                f"  {variant}: inference accuracy {r.low:.4f} (m={r.low_m}) to {r.high:.4f} "
-                f"(m={r.high_m}){' · flat' if r.flat else ''}"
+            flat = " · " + _("flat") if r.flat else ""
+            text = _("inference accuracy {low:.4f} (m={low_m}) to {high:.4f} (m={high_m})").format(
+                low=r.low, low_m=r.low_m, high=r.high, high_m=r.high_m
             )
+            lines.append(f"  {variant}: {text}{flat}")
     return "\n".join(lines)
 
 

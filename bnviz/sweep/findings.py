@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bnviz.i18n import ENGLISH, Gettext
 from bnviz.sweep.grid import SWEEPS
 from bnviz.sweep.result import SweepResult
 from bnviz.train.variants import VARIANTS
@@ -91,27 +92,33 @@ def stable_values(result: SweepResult, variant: str) -> list[str]:
     return [x for g, x in enumerate(result.values) if cell(result, v, g).stable]
 
 
-def label(variant: str) -> str:
+def label(variant: str, _: Gettext = ENGLISH) -> str:
+    """A variant's label in ``_``'s language (its name if the registry has no such variant)."""
     entry = VARIANTS.get(variant)
-    return entry.label if entry is not None else variant
+    return _(entry.label) if entry is not None else variant
 
 
-def summary(result: SweepResult) -> str:
-    """The terminal's one-line verdict, e.g. ``largest stable LR: without BN 1, with BN 10 (every
-    one of 3 seeds: no divergence, test accuracy >= 90%)``."""
-    rule = (
-        f"(all {len(result.seeds)} seeds: no divergence, final test accuracy >= "
-        f"{STABLE_ACCURACY:.0%})"
-    )
-    sweep = SWEEPS[result.sweep]
+def summary(result: SweepResult, _: Gettext = ENGLISH) -> str:
+    """The terminal's one-line verdict, e.g. ``largest stable LR: without BN 1, with BN 10 (all 3
+    seeds: no divergence, final test accuracy >= 90%)``, in ``_``'s language."""
+    numbers = {"seeds": len(result.seeds), "bar": f"{STABLE_ACCURACY:.0%}"}
+    none, sweep, part = _("none"), SWEEPS[result.sweep], _("{label} {value}")
     if result.sweep == "lr":
-        parts = [f"{label(v)} {largest_stable(result, v) or 'none'}" for v in result.variants]
-        return f"largest stable LR: {', '.join(parts)} {rule}"
+        parts = [
+            part.format(label=label(v, _), value=largest_stable(result, v) or none)
+            for v in result.variants
+        ]
+        return _(
+            "largest stable LR: {parts} (all {seeds} seeds: no divergence, final test accuracy "
+            ">= {bar})"
+        ).format(parts=", ".join(parts), **numbers)
     parts = []
     for v in result.variants:
-        ok = [sweep.label(x) for x in stable_values(result, v)]
-        parts.append(f"{label(v)} {', '.join(ok) if ok else 'none'}")
-    return f"stable inits: {'; '.join(parts)} {rule}"
+        ok = [sweep.label(x, _) for x in stable_values(result, v)]
+        parts.append(part.format(label=label(v, _), value=", ".join(ok) if ok else none))
+    return _(
+        "stable inits: {parts} (all {seeds} seeds: no divergence, final test accuracy >= {bar})"
+    ).format(parts="; ".join(parts), **numbers)
 
 
 def ratio(result: SweepResult, variant: str = "bn", baseline: str = "plain") -> float | None:

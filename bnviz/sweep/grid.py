@@ -20,13 +20,20 @@ is made, so a variant registered later is accepted without a change here.
 
 from __future__ import annotations
 
-import math
+import dataclasses
 from dataclasses import dataclass
 
-from bnviz.config import RunConfig, check_field
-from bnviz.i18n import N_, UserError
+from bnviz.config import RunConfig, check_field, summary_parts
+from bnviz.i18n import ENGLISH, N_, Gettext, UserError
+from bnviz.sweep.values import (
+    batch_size,
+    check_examples,
+    parse_number,
+    split_names,
+)
 from bnviz.train.variants import TWINS, VARIANTS
 
+UNKNOWN_SWEEP = N_("Unknown sweep '{sweep}'; choose one of: {names}.")
 MAX_VALUES = 12  # grid values per sweep
 MAX_SEEDS = 20
 MAX_RUNS = 1_000  # variants x values x seeds: a bound on any sweep a CLI or a page may start
@@ -37,7 +44,6 @@ EVAL_EVERY = 100  # steps between test evaluations: the resolution of "steps to 
 EVAL_SIZE = 2_000  # held-out test digits behind each evaluation: ±0.7% standard error near 90%
 PAPER_BATCH = 60  # the batch sweep scales RunConfig's LR (0.5 at the paper's batch) with m / 60
 DEFAULT_EXAMPLES = 60_000  # the batch sweep: one epoch of MNIST per run (~40 s of one core over m)
-MAX_EXAMPLES = 200_000  # batch 2: MAX_STEPS steps
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ class Sweep:
     only reads a shipped result never does.)"""
 
     name: str
-    title: str  # the axis title
+    title: str  # the axis title (an English msgid)
     values: tuple[str, ...]
 
     def config(self, value: str, **changes) -> RunConfig:
@@ -60,46 +66,62 @@ class Sweep:
             m = batch_size(value)
             return {"batch_size": m, "lr": RunConfig().lr * m / PAPER_BATCH}
         if self.name == "lr":
-            return {"lr": _number(value, "learning rate")}
+            return {"lr": parse_number(value, N_("'{text}' is not a learning rate."))}
         if value in ("xavier", "he"):
             return {"init": value}
         if value == "gaussian":
-            raise ValueError("Give the Gaussian init as its std, e.g. 0.05.")
-        return {"init": "gaussian", "init_std": _number(value, "init std (or xavier, he)")}
+            raise UserError(N_("Give the Gaussian init as its std, e.g. 0.05."))
+        return {
+            "init": "gaussian",
+            "init_std": parse_number(value, N_("'{text}' is not an init std (or xavier, he).")),
+        }
 
-    def fixed(self, dataset: str = "mnist") -> str:
+    def fixed(self, dataset: str = "mnist", _: Gettext = ENGLISH, code: bool = False) -> str:
         """One line on what stays fixed while this sweep varies its field, e.g. ``mnist · 3×100
-        sigmoid · gaussian σ=0.05 · sgd lr varied · batch 60``."""
-        base = RunConfig(dataset=dataset)
-        text = base.summary().rsplit(" · seed", 1)[0]
+        sigmoid · gaussian σ=0.05 · sgd lr varied · batch 60``, in ``_``'s language (``code``:
+        names in backticks). Built from ``RunConfig``'s defaults without loading torch."""
+        base = {f.name: f.default for f in dataclasses.fields(RunConfig)} | {"dataset": dataset}
+        parts = summary_parts(base, _, code)
+        del parts["seed"]
         if self.name == "lr":
-            return text.replace(f"lr {base.lr:g}", "lr varied")
-        if self.name == "batch":
-            text = text.replace(f"lr {base.lr:g}", f"lr {base.lr:g}·m/{PAPER_BATCH}")
-            return text.replace(f"batch {base.batch_size}", "batch m varied")
-        return text.replace(f"gaussian σ={base.init_std:g}", "init varied")
+            optimizer = f"`{base['optimizer']}`" if code else base["optimizer"]
+            parts["optimizer"] = _("{optimizer} lr varied").format(optimizer=optimizer)
+        elif self.name == "batch":
+            optimizer = f"`{base['optimizer']}`" if code else base["optimizer"]
+            parts["optimizer"] = _("{optimizer} lr {lr:g}·m/{m}").format(
+                optimizer=optimizer, lr=base["lr"], m=PAPER_BATCH
+            )
+            parts["batch"] = _("batch m varied")
+        else:
+            parts["init"] = _("init varied")
+        return " · ".join(parts.values())
 
-    def label(self, value: str) -> str:
+    def label(self, value: str, _: Gettext = ENGLISH) -> str:
         """How a value reads in a sentence: ``"LR 0.3"``, ``"std 0.1"``, ``"Xavier"``."""
         if self.name == "lr":
-            return f"LR {value}"
+            return _("LR {value}").format(value=value)
         if self.name == "batch":
-            return f"batch {value}"
-        return {"xavier": "Xavier", "he": "He"}.get(value, f"std {value}")
+            return _("batch {value}").format(value=value)
+        return INIT_NAMES.get(value) or _("std {value}").format(value=value)
+
+    def tick(self, value: str) -> str:
+        """How a value reads on an axis whose title names the sweep: ``"0.3"``, ``"Xavier"``."""
+        return INIT_NAMES.get(value, value)
 
 
+INIT_NAMES = {"xavier": "Xavier", "he": "He"}  # named inits: proper names in every language
 SWEEPS: dict[str, Sweep] = {
     "lr": Sweep(
         "lr",
-        "Learning rate (plain SGD)",
+        N_("Learning rate (plain SGD)"),
         ("0.01", "0.03", "0.1", "0.3", "1", "3", "10", "30", "100"),
     ),
     "init": Sweep(
         "init",
-        "Initial weights",
+        N_("Initial weights"),
         ("0.01", "0.03", "0.1", "0.3", "1", "xavier", "he"),
     ),
-    "batch": Sweep("batch", "Batch size m", ("2", "4", "8", "16", "60", "256")),
+    "batch": Sweep("batch", N_("Batch size m"), ("2", "4", "8", "16", "60", "256")),
 }
 
 
@@ -185,17 +207,19 @@ def make_grid(
     as a count (seeds ``first_seed, first_seed + 1, ...``). The batch sweep takes ``examples`` (its
     runs' length) and ignores ``steps``; the others the reverse. ValueError with a sentence otherwise."""
     if sweep not in SWEEPS:
-        raise ValueError(f"Unknown sweep '{sweep}'; choose one of: {', '.join(SWEEPS)}.")
+        raise UserError(UNKNOWN_SWEEP, sweep=sweep, names=", ".join(SWEEPS))
     if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= MAX_SEEDS:
-        raise ValueError(f"Choose between 1 and {MAX_SEEDS} seeds, got {seeds!r}.")
-    values = SWEEPS[sweep].values if values is None else _split(values)
+        raise UserError(
+            N_("Choose between 1 and {max} seeds, got {count}."), max=MAX_SEEDS, count=repr(seeds)
+        )
+    values = SWEEPS[sweep].values if values is None else split_names(values)
     if sweep == "batch":
-        _check_examples(examples)
+        check_examples(examples)
         # a batch below 2 is refused by check() with RunConfig's sentence; no division by 0 first
         steps = examples // max(1, min((batch_size(x) for x in values), default=1))
     return Grid(
         sweep,
-        _split(variants),
+        split_names(variants),
         values,
         tuple(range(first_seed, first_seed + seeds)),
         steps,
@@ -205,23 +229,36 @@ def make_grid(
 
 
 def check(grid: Grid) -> None:
-    """ValueError with a sentence a student can act on if ``grid`` is not a sweep we run."""
+    """ValueError (a ``UserError``) with a sentence a student can act on if ``grid`` is not a
+    sweep we run."""
     sweep = SWEEPS.get(grid.sweep)
     if sweep is None:
-        raise ValueError(f"Unknown sweep '{grid.sweep}'; choose one of: {', '.join(SWEEPS)}.")
+        raise UserError(UNKNOWN_SWEEP, sweep=grid.sweep, names=", ".join(SWEEPS))
     unknown = [v for v in grid.variants if v not in VARIANTS]
-    if unknown or not grid.variants:
-        raise ValueError(
-            f"Unknown variant(s) {', '.join(unknown) or '(none given)'}; choose among: "
-            f"{', '.join(VARIANTS)}."
+    if not grid.variants:
+        raise UserError(N_("Name at least one variant among: {names}."), names=", ".join(VARIANTS))
+    if unknown:
+        raise UserError(
+            N_("Unknown variant(s) {unknown}; choose among: {names}."),
+            unknown=", ".join(unknown),
+            names=", ".join(VARIANTS),
         )
+    twice = {
+        "variant": N_("Each variant may appear once, got {items}."),
+        "value": N_("Each value may appear once, got {items}."),
+        "seed": N_("Each seed may appear once, got {items}."),
+    }
     for kind, items in (("variant", grid.variants), ("value", grid.values), ("seed", grid.seeds)):
         if len(set(items)) != len(items):
-            raise ValueError(f"Each {kind} may appear once, got {', '.join(map(str, items))}.")
+            raise UserError(twice[kind], items=", ".join(map(str, items)))
     if not 1 <= len(grid.values) <= MAX_VALUES:
-        raise ValueError(f"Choose between 1 and {MAX_VALUES} grid values, got {len(grid.values)}.")
+        raise UserError(
+            N_("Choose between 1 and {max} grid values, got {count}."),
+            max=MAX_VALUES,
+            count=len(grid.values),
+        )
     if grid.sweep == "batch":
-        _check_examples(grid.examples)
+        check_examples(grid.examples)
         for value in grid.values:  # the range first: a batch of 0 would divide by 0 below
             if msg := check_field("batch_size", batch_size(value)):
                 raise ValueError(msg)
@@ -239,54 +276,23 @@ def check(grid: Grid) -> None:
     elif grid.examples:
         raise ValueError(f"The {grid.sweep} sweep counts steps, not examples.")  # a code bug
     if isinstance(grid.steps, bool) or not isinstance(grid.steps, int):
-        raise ValueError(f"The number of steps must be a whole number, got {grid.steps!r}.")
+        raise UserError(
+            N_("The number of steps must be a whole number, got {value}."), value=repr(grid.steps)
+        )
     if not 1 <= grid.steps <= MAX_STEPS:
-        raise ValueError(f"Choose between 1 and {MAX_STEPS:,} steps per run, got {grid.steps:,}.")
+        raise UserError(
+            N_("Choose between 1 and {max:,} steps per run, got {count:,}."),
+            max=MAX_STEPS,
+            count=grid.steps,
+        )
     if grid.runs > MAX_RUNS:
-        raise ValueError(
-            f"{grid.runs:,} runs is more than the {MAX_RUNS:,} a sweep may have: use fewer "
-            "variants, values or seeds."
+        raise UserError(
+            N_(
+                "{runs:,} runs is more than the {max:,} a sweep may have: use fewer variants, "
+                "values or seeds."
+            ),
+            runs=grid.runs,
+            max=MAX_RUNS,
         )
     for value in grid.values:  # each value must make a valid config (range checks included)
         sweep.config(value, seed=grid.seeds[0], dataset=grid.dataset)
-
-
-def batch_size(text: str) -> int:
-    """A batch-sweep value as a batch size; ValueError with a sentence if it is not a whole number
-    (``RunConfig`` checks the range)."""
-    try:
-        return int(str(text).strip())
-    except ValueError:
-        raise UserError(
-            N_("'{text}' is not a batch size: give a whole number such as 16."), text=str(text)[:40]
-        ) from None
-
-
-def _check_examples(examples: object) -> None:
-    if isinstance(examples, bool) or not isinstance(examples, int):
-        raise UserError(
-            N_("The number of training examples must be a whole number, got {value}."),
-            value=repr(examples)[:40],
-        )
-    if not 1 <= examples <= MAX_EXAMPLES:
-        raise UserError(
-            N_("Choose between 1 and {max:,} training examples per run, got {examples:,}."),
-            max=MAX_EXAMPLES,
-            examples=examples,
-        )
-
-
-def _split(items: tuple[str, ...] | str) -> tuple[str, ...]:
-    if isinstance(items, str):
-        items = items.split(",")
-    return tuple(str(item).strip() for item in items if str(item).strip())
-
-
-def _number(text: str, what: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"'{text[:40]}' is not a {what}.") from None
-    if not math.isfinite(value):
-        raise ValueError(f"'{text[:40]}' is not a {what}.")
-    return value

@@ -8,10 +8,10 @@
   stable value, labelled;
 - :func:`steps_to_90`: per grid value and variant, the mean step at which the runs first reached
   90% test accuracy (over those that did; how many of the seeds did is written on the bar);
-- :func:`overview`: the three stacked in one figure (the CLI's PNG); :func:`write_png` draws it.
+- :func:`write_png`: the three stacked in one PNG (the CLI's).
 
 Pure functions of the result (a live sweep's partial one too); the look is :mod:`bnviz.style`'s:
-each variant keeps its colour and label. Nothing here imports streamlit.
+each variant keeps its colour and label. Words in ``_``'s language (English by default). No streamlit.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
-
 from bnviz import style
+from bnviz.i18n import ENGLISH, Gettext
 from bnviz.style import Figure
 from bnviz.sweep import findings
 from bnviz.sweep.batch_result import BatchResult
@@ -41,28 +40,25 @@ def _color(variant: str) -> str:
     return entry.color if entry is not None else "#555555"
 
 
-def _x_title(result: SweepResult) -> str:
-    return SWEEPS[result.sweep].title
-
-
-def _cell_text(c: findings.Cell) -> str:
+def _cell_text(c: findings.Cell, _: Gettext) -> str:
+    n = {"diverged": c.diverged, "runs": c.runs, "seeds": c.seeds}
     if c.runs == 0:
-        return "not run yet"
+        return _("not run yet")
     if c.runs == c.diverged:
-        return f"✗ diverged<br>{c.diverged}/{c.runs}"
+        return _("✗ diverged<br>{diverged}/{runs}").format(**n)
     text = f"{100 * c.mean:.1f}%"
     if c.diverged:
-        text += f"<br>✗ {c.diverged}/{c.runs} diverged"
+        text += "<br>" + _("✗ {diverged}/{runs} diverged").format(**n)
     elif c.runs < c.seeds:
-        text += f"<br>{c.runs}/{c.seeds} seeds"
+        text += "<br>" + _("{runs}/{seeds} seeds").format(**n)
     return text
 
 
-def heatmap(result: SweepResult) -> Figure:
+def heatmap(result: SweepResult, _: Gettext = ENGLISH) -> Figure:
     cells = findings.cells(result)
     z = [[None if math.isnan(c.mean) else round(100 * c.mean, 2) for c in row] for row in cells]
-    text = [[_cell_text(c) for c in row] for row in cells]
-    rows = [label(v) for v in result.variants]
+    text = [[_cell_text(c, _) for c in row] for row in cells]
+    rows = [label(v, _) for v in result.variants]
     frames = [
         {
             "type": "rect",
@@ -92,10 +88,16 @@ def heatmap(result: SweepResult) -> Figure:
         "xgap": 2,
         "ygap": 2,
         "hoverongaps": False,
-        "hovertemplate": "%{y}, %{x}: mean final test accuracy %{z:.2f}%<extra></extra>",
-        "colorbar": {"title": {"text": "test acc. %"}, "thickness": 14},
+        # plotly's %{...} fields: the template is translated whole, never str.format-ted
+        "hovertemplate": _("%{y}, %{x}: mean final test accuracy %{z:.2f}%<extra></extra>"),
+        "colorbar": {"title": {"text": _("test acc. %")}, "thickness": 14},
     }
     n = len(result.seeds)
+    title = (
+        _("Mean final test accuracy over {n} seeds (framed: stable)")
+        if n > 1
+        else _("Mean final test accuracy over {n} seed (framed: stable)")
+    )
     return {
         "data": [trace],
         "layout": style.base_layout(
@@ -103,28 +105,23 @@ def heatmap(result: SweepResult) -> Figure:
             plot_bgcolor=NO_VALUE,
             margin={"l": 100, "r": 20, "t": 50, "b": 60},
             shapes=frames,
-            xaxis=_categories(result, _x_title(result)),
+            xaxis=_categories(result, _),
             yaxis={"tickvals": list(range(len(rows))), "ticktext": rows, "autorange": "reversed"},
-            annotations=[
-                style.panel_title(
-                    f"Mean final test accuracy over {n} seed{'s' if n > 1 else ''} "
-                    f"(framed: stable)",
-                    [0, 1],
-                )
-            ],
+            annotations=[style.panel_title(title.format(n=n), [0, 1])],
         ),
     }
 
 
-def _categories(result: SweepResult, title: str) -> dict:
+def _categories(result: SweepResult, _: Gettext) -> dict:
+    """The x axis of the grid values, titled with the sweep."""
     sweep = SWEEPS[result.sweep]
-    ticks = [sweep.label(x).removeprefix("LR ").removeprefix("std ") for x in result.values]
+    ticks = [sweep.tick(x) for x in result.values]
     return style.axis(
-        title, tickvals=list(range(len(result.values))), ticktext=ticks, showgrid=False
+        _(sweep.title), tickvals=list(range(len(result.values))), ticktext=ticks, showgrid=False
     )
 
 
-def stability(result: SweepResult) -> Figure:
+def stability(result: SweepResult, _: Gettext = ENGLISH) -> Figure:
     cells = findings.cells(result)
     traces, notes = [], []
     for v, row in enumerate(cells):
@@ -132,50 +129,56 @@ def stability(result: SweepResult) -> Figure:
         symbols, fills, hover = [], [], []
         for c in row:
             if c.runs == 0:
-                symbols.append("circle-open"), fills.append(NO_VALUE), hover.append("not run yet")
+                symbols.append("circle-open"), fills.append(NO_VALUE)
+                hover.append(_("not run yet"))
             elif c.diverged:
                 symbols.append("x"), fills.append(color)
-                hover.append(f"{c.diverged}/{c.runs} diverged")
+                hover.append(
+                    _("{diverged}/{runs} diverged").format(diverged=c.diverged, runs=c.runs)
+                )
             else:
                 symbols.append("circle" if c.stable else "circle-open"), fills.append(color)
+                lowest = f"{100 * c.low:.1f}%"
                 hover.append(
-                    f"stable, lowest seed {100 * c.low:.1f}%"
+                    _("stable, lowest seed {lowest}").format(lowest=lowest)
                     if c.stable
-                    else f"lowest seed {100 * c.low:.1f}% < {STABLE_ACCURACY:.0%}"
+                    else _("lowest seed {lowest} < {bar}").format(
+                        lowest=lowest, bar=f"{STABLE_ACCURACY:.0%}"
+                    )
                 )
         stable = [g for g, c in enumerate(row) if c.stable]
         best = findings.largest_stable(result, variant) if result.sweep == "lr" else None
         if best is not None:
             g = result.values.index(best)
             traces.append(_line([min(stable), g], v, color))
-            notes.append(_note(g, v, f"largest: {best}", color))
+            notes.append(_note(g, v, _("largest: {value}").format(value=best), color))
         elif result.sweep == "lr":
-            notes.append(_note(0, v, "none stable", "#333", anchor="left"))
+            notes.append(_note(0, v, _("none stable"), "#333", anchor="left"))
         traces.append(
             {
                 "type": "scatter",
                 "mode": "markers",
                 "x": list(range(len(row))),
                 "y": [v] * len(row),
-                "name": label(variant),
+                "name": label(variant, _),
                 "marker": {"symbol": symbols, "color": fills, "size": 16, "line": {"width": 2.5}},
                 "text": hover,
-                "hovertemplate": "%{text}<extra>" + label(variant) + "</extra>",
+                "hovertemplate": "%{text}<extra>" + label(variant, _) + "</extra>",
                 "showlegend": False,
             }
         )
     title = (
-        "Largest stable learning rate per variant"
+        _("Largest stable learning rate per variant")
         if result.sweep == "lr"
-        else "Which inits train, per variant"
+        else _("Which inits train, per variant")
     )
-    rows = [label(v) for v in result.variants]
+    rows = [label(v, _) for v in result.variants]
     return {
         "data": traces,
         "layout": style.base_layout(
             130 + ROW_HEIGHT * len(rows),
             margin={"l": 100, "r": 20, "t": 50, "b": 60},
-            xaxis=_categories(result, _x_title(result)),
+            xaxis=_categories(result, _),
             yaxis={
                 "tickvals": list(range(len(rows))),
                 "ticktext": rows,
@@ -213,14 +216,18 @@ def _note(g: int, v: int, text: str, color: str, anchor: str = "center") -> dict
     }
 
 
-def steps_to_90(result: SweepResult) -> Figure:
+def steps_to_90(result: SweepResult, _: Gettext = ENGLISH) -> Figure:
     cells = findings.cells(result)
     traces = []
     for v, row in enumerate(cells):
         variant = result.variants[v]
         y = [None if c.reached_90 == 0 else c.steps_to_90 for c in row]
         text = [
-            "never" if c.runs and not c.reached_90 else f"{c.reached_90}/{c.runs}" if c.runs else ""
+            _("never")
+            if c.runs and not c.reached_90
+            else f"{c.reached_90}/{c.runs}"
+            if c.runs
+            else ""
             for c in row
         ]
         traces.append(
@@ -228,15 +235,14 @@ def steps_to_90(result: SweepResult) -> Figure:
                 "type": "bar",
                 "x": list(range(len(row))),
                 "y": [0 if value is None else value for value in y],
-                "name": label(variant),
+                "name": label(variant, _),
                 "marker": {"color": _color(variant)},
                 "text": text,
                 "textposition": "outside",
                 "textfont": {"size": 11},
                 "cliponaxis": False,
-                "hovertemplate": "%{y:,.0f} steps (%{text} seeds)<extra>"
-                + label(variant)
-                + "</extra>",
+                "hovertemplate": _("%{y:,.0f} steps (%{text} seeds)")
+                + f"<extra>{label(variant, _)}</extra>",
             }
         )
     return {
@@ -245,28 +251,32 @@ def steps_to_90(result: SweepResult) -> Figure:
             380,
             barmode="group",
             margin={"l": 70, "r": 20, "t": 50, "b": 110},
-            xaxis=_categories(result, _x_title(result)),
-            yaxis=style.axis("steps", range=[0, 1.15 * result.total_steps]),
+            xaxis=_categories(result, _),
+            yaxis=style.axis(_("steps"), range=[0, 1.15 * result.total_steps]),
             legend={"orientation": "h", "y": -0.38, "x": 0},
             annotations=[
-                style.panel_title(f"Steps to {REACH:.0%} test accuracy (label: seeds)", [0, 1])
+                style.panel_title(
+                    _("Steps to {reach} test accuracy (label: seeds)").format(reach=f"{REACH:.0%}"),
+                    [0, 1],
+                )
             ],
         ),
     }
 
 
-def figures(result: SweepResult) -> dict[str, Figure]:
+def figures(result: SweepResult, _: Gettext = ENGLISH) -> dict[str, Figure]:
     """The page's three figures, by key."""
     return {
-        "heatmap": heatmap(result),
-        "stability": stability(result),
-        "steps": steps_to_90(result),
+        "heatmap": heatmap(result, _),
+        "stability": stability(result, _),
+        "steps": steps_to_90(result, _),
     }
 
 
-def write_png(result: SweepResult | BatchResult, path: str | Path) -> Path:
-    """The three figures (the batch sweep's own), stacked, as one PNG drawn by the system Chromium
-    (RuntimeError naming what is missing without it); the HTML is written next to it."""
+def write_png(result: SweepResult | BatchResult, path: str | Path, _: Gettext = ENGLISH) -> Path:
+    """The three figures (the batch sweep's own), stacked, in ``_``'s language, as one PNG drawn by
+    the system Chromium (RuntimeError naming what is missing without it); the HTML is written next
+    to it."""
     import plotly.graph_objects as go
 
     from bnviz.figure1.export import write_png as screenshot
@@ -276,7 +286,7 @@ def write_png(result: SweepResult | BatchResult, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     html = path.with_suffix(".html")
     divs = []
-    figs = batch_plots.figures(result) if isinstance(result, BatchResult) else figures(result)
+    figs = batch_plots.figures(result, _) if isinstance(result, BatchResult) else figures(result, _)
     for k, fig in enumerate(figs.values()):
         f = go.Figure(fig)
         f.update_layout(width=FIGURE_WIDTH)
@@ -288,8 +298,3 @@ def write_png(result: SweepResult | BatchResult, path: str | Path) -> Path:
         encoding="utf-8",
     )
     return screenshot(html, path)
-
-
-def heatmap_values(result: SweepResult) -> np.ndarray:
-    """``# (V, G)`` the heatmap's colours: mean final accuracy in %, NaN where none."""
-    return 100 * findings.mean_accuracy(result)

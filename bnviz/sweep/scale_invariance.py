@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bnviz.i18n import N_, UserError
 from bnviz.sweep.result import DATA
 
 DIMS = (784, 100, 100, 100, 10)  # the paper's net
@@ -136,10 +137,17 @@ def scale_invariance(c: float, layer: int = 1, seed: int = 0, batch: int = BATCH
     module docstring); ValueError with a sentence for a ``c`` or ``layer`` out of range."""
     lo, hi = C_RANGE
     if not (isinstance(c, int | float) and lo <= c <= hi):
-        raise ValueError(f"Choose a factor c between {lo:g} and {hi:g}, got {c!r}.")
+        raise UserError(
+            N_("Choose a factor c between {lo} and {hi}, got {value}."),
+            lo=f"{lo:g}",
+            hi=f"{hi:g}",
+            value=repr(c),
+        )
     hidden = len(DIMS) - 2
     if not 1 <= layer <= hidden:
-        raise ValueError(f"Choose a hidden layer between 1 and {hidden}, got {layer}.")
+        raise UserError(
+            N_("Choose a hidden layer between 1 and {max}, got {layer}."), max=hidden, layer=layer
+        )
     x, y = digits(batch)
     weights = initial_weights(seed)
     scaled = list(weights)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from bnviz.i18n import N_
+
 aten = torch.ops.aten
 
 
@@ -26,7 +28,7 @@ class Activation:
     """
 
     name: str
-    label: str
+    label: str  # label and saturation_rule: English msgids (bnviz.i18n), translated where shown
     forward: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
     backward: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
     saturated: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -38,12 +40,12 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation(
         name="sigmoid",
-        label="Sigmoid (the paper)",
+        label=N_("Sigmoid (the paper)"),
         forward=lambda z, out: torch.sigmoid(z, out=out),
         backward=lambda dh, z, h: aten.sigmoid_backward(dh, h),  # dh * h * (1 - h)
         # sigmoid(±3.89) = 0.98 / 0.02: beyond that the slope h(1-h) is below 0.02, 1/12 of its peak.
         saturated=lambda z, h: (h < 0.02) | (h > 0.98),
-        saturation_rule="sigmoid output outside [0.02, 0.98] (input |z| > 3.9)",
+        saturation_rule=N_("sigmoid output outside [0.02, 0.98] (input |z| > 3.9)"),
         hist_range=(-8.0, 8.0),
         module=nn.Sigmoid,
     ),
@@ -53,7 +55,7 @@ ACTIVATIONS: dict[str, Activation] = {
         forward=lambda z, out: torch.tanh(z, out=out),
         backward=lambda dh, z, h: aten.tanh_backward(dh, h),  # dh * (1 - h²)
         saturated=lambda z, h: h.abs() > 0.96,  # slope 1 - h² below 0.08, i.e. |z| > 1.95
-        saturation_rule="|tanh output| > 0.96 (input |z| > 1.95)",
+        saturation_rule=N_("|tanh output| > 0.96 (input |z| > 1.95)"),
         hist_range=(-4.0, 4.0),
         module=nn.Tanh,
     ),
@@ -63,7 +65,7 @@ ACTIVATIONS: dict[str, Activation] = {
         forward=lambda z, out: torch.clamp(z, min=0.0, out=out),
         backward=lambda dh, z, h: aten.threshold_backward(dh, z, 0.0),  # dh where z > 0, else 0
         saturated=lambda z, h: z <= 0,
-        saturation_rule="ReLU input z ≤ 0 (the unit is off and passes no gradient)",
+        saturation_rule=N_("ReLU input z ≤ 0 (the unit is off and passes no gradient)"),
         hist_range=(-4.0, 4.0),
         module=nn.ReLU,
     ),

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import torch
 
+from bnviz.i18n import N_
+
 
 @dataclass(frozen=True)
 class Init:
@@ -20,7 +22,9 @@ class Init:
 
 INITS: dict[str, Init] = {
     # The paper: "initialized to small random Gaussian values"; the std is ours (RunConfig.init_std).
-    "gaussian": Init("gaussian", "Small Gaussian (the paper)", lambda fan_in, fan_out, std: std),
+    "gaussian": Init(
+        "gaussian", N_("Small Gaussian (the paper)"), lambda fan_in, fan_out, std: std
+    ),
     "xavier": Init(
         "xavier",
         "Xavier / Glorot",

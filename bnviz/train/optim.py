@@ -13,6 +13,8 @@ from typing import Protocol
 
 import torch
 
+from bnviz.i18n import N_
+
 
 class Optimizer(Protocol):
     param_groups: list[dict]
@@ -50,7 +52,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     "sgd": OptimizerSpec("sgd", "SGD", lambda params, lr: SGD(params, lr)),
     "momentum": OptimizerSpec(
         "momentum",
-        "SGD + momentum 0.9",
+        N_("SGD + momentum 0.9"),
         lambda params, lr: torch.optim.SGD(params, lr=lr, momentum=0.9, fused=True),
     ),
     "adam": OptimizerSpec(

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bnviz.i18n import N_, Message
+
 NORMS = ("bn", "ln", "gn")  # the kinds of bnviz.train.norms; None: no normalization
 
 
@@ -33,8 +35,9 @@ NORMS = ("bn", "ln", "gn")  # the kinds of bnviz.train.norms; None: no normaliza
 class Variant:
     """A registry entry: ``label`` for legends and captions, ``color`` for every chart, ``formula``
     (LaTeX, for ``st.latex``) of one hidden layer with input ``x``, ``where`` what its symbols are
-    (Markdown with inline LaTeX, for a caption); ``norm`` the normalization's kind (None: plain), ``after`` whether it acts on the
-    activation's output instead of its input."""
+    (Markdown with inline LaTeX, for a caption); ``norm`` the normalization's kind (None: plain),
+    ``after`` whether it acts on the activation's output instead of its input. ``label`` and
+    ``where`` are English msgids: translate them where they are shown (``_(v.label)``)."""
 
     name: str
     label: str
@@ -63,51 +66,63 @@ class Variant:
 VARIANTS: dict[str, Variant] = {
     # Okabe-Ito colours (orange, blue, green, reddish purple, vermillion, sky blue): distinguishable
     # with every common colour-vision deficiency; the palette's yellow is too pale on white.
-    "plain": Variant("plain", "without BN", "#E69F00", r"h = f(Wx + b)", "No normalization."),
+    "plain": Variant(
+        "plain", N_("without BN"), "#E69F00", r"h = f(Wx + b)", N_("No normalization.")
+    ),
     "bn": Variant(
         "bn",
-        "with BN",
+        N_("with BN"),
         "#0072B2",
         r"h = f\Big(\gamma\,\frac{Wx - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}} + \beta\Big)",
-        r"$\mu_B, \sigma_B^2$: each unit's mean and variance over the minibatch; running averages at "
-        "test time.",
+        N_(
+            r"$\mu_B, \sigma_B^2$: each unit's mean and variance over the minibatch; running "
+            "averages at test time."
+        ),
         norm="bn",
     ),
     "noisy_bn": Variant(
         "noisy_bn",
-        "noisy BN",
+        N_("noisy BN"),
         "#009E73",
         r"h = f\big(s \odot \mathrm{BN}(Wx) + m\big)",
-        r"$s, m$: a random scale and shift per unit, drawn anew every training step; none at test time.",
+        N_(
+            r"$s, m$: a random scale and shift per unit, drawn anew every training step; none at "
+            "test time."
+        ),
         norm="bn",
         noisy=True,
     ),
     "ln": Variant(
         "ln",
-        "layer norm",
+        N_("layer norm"),
         "#CC79A7",
         r"h = f\Big(\gamma\,\frac{Wx - \mu_i}{\sqrt{\sigma_i^2 + \epsilon}} + \beta\Big)",
-        r"$\mu_i, \sigma_i^2$: each example's mean and variance over the layer's units; the same at "
-        "test time.",
+        N_(
+            r"$\mu_i, \sigma_i^2$: each example's mean and variance over the layer's units; the "
+            "same at test time."
+        ),
         norm="ln",
     ),
     "gn": Variant(
         "gn",
-        "group norm",
+        N_("group norm"),
         "#D55E00",
         r"h = f\Big(\gamma\,\frac{Wx - \mu_{i,g}}{\sqrt{\sigma_{i,g}^2 + \epsilon}} + \beta\Big)",
-        r"$\mu_{i,g}, \sigma_{i,g}^2$: each example's mean and variance over each group $g$ of the "
-        "layer's "
-        "units; the same at test time.",
+        N_(
+            r"$\mu_{i,g}, \sigma_{i,g}^2$: each example's mean and variance over each group $g$ of "
+            "the layer's units; the same at test time."
+        ),
         norm="gn",
     ),
     "bn_after": Variant(
         "bn_after",
-        "BN after the nonlinearity",
+        N_("BN after the nonlinearity"),
         "#56B4E9",
         r"h = \mathrm{BN}\big(f(Wx + b)\big)",
-        "The nonlinearity's input $Wx + b$ is not normalized; BN acts on its output, which the next "
-        "layer sees.",
+        N_(
+            "The nonlinearity's input $Wx + b$ is not normalized; BN acts on its output, which the "
+            "next layer sees."
+        ),
         norm="bn",
         after=True,
     ),
@@ -120,34 +135,45 @@ MIN_VARIANTS, MAX_VARIANTS = 2, 4  # a comparison needs two; four still fit side
 
 
 def check_variants(value: object) -> str | None:
-    """Why ``value`` is not a choice of live-lab variants (a sentence), or None if it is one."""
+    """Why ``value`` is not a choice of live-lab variants (a ``Message``), or None if it is one."""
     names = ", ".join(LAB_VARIANTS)
     if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
-        return f"Variants must be a list of names among {names}, got {value!r}."
+        return Message(
+            N_("Variants must be a list of names among {names}, got {value}."),
+            {"names": names, "value": repr(value)},
+        )
     if unknown := [v for v in value if v not in LAB_VARIANTS]:
         shown = unknown[0] if len(unknown[0]) <= 40 else unknown[0][:39] + "…"
-        return f"Unknown variant '{shown}'; choose {MIN_VARIANTS} to {MAX_VARIANTS} of: {names}."
+        return Message(
+            N_("Unknown variant '{name}'; choose {min} to {max} of: {names}."),
+            {"name": shown, "min": MIN_VARIANTS, "max": MAX_VARIANTS, "names": names},
+        )
     if len(set(value)) != len(value):
         twice = next(v for v in value if value.count(v) > 1)
-        return f"The variant '{twice}' is listed twice; list each variant once."
+        return Message(
+            N_("The variant '{name}' is listed twice; list each variant once."), {"name": twice}
+        )
     if not MIN_VARIANTS <= len(value) <= MAX_VARIANTS:
-        return (
-            f"Choose between {MIN_VARIANTS} and {MAX_VARIANTS} variants to compare, "
-            f"got {len(value)}."
+        return Message(
+            N_("Choose between {min} and {max} variants to compare, got {count}."),
+            {"min": MIN_VARIANTS, "max": MAX_VARIANTS, "count": len(value)},
         )
     return None
 
 
 def check_groups(hidden: tuple[int, ...], groups: int, variants: tuple[str, ...]) -> str | None:
     """Why group norm (when among ``variants``) cannot split layers of these widths into ``groups``
-    groups of equal size (a sentence), or None."""
+    groups of equal size (a ``Message``), or None."""
     if "gn" not in variants:
         return None
     uneven = sorted({w for w in hidden if w % groups})
     if not uneven:
         return None
-    return (
-        f"Group norm splits each layer into {groups} groups of equal size, but {groups} does not "
-        f"divide {', '.join(map(str, uneven))} units: choose widths that are multiples of "
-        f"{groups}, or a number of groups that divides every width."
+    return Message(
+        N_(
+            "Group norm splits each layer into {groups} groups of equal size, but {groups} does "
+            "not divide {widths} units: choose widths that are multiples of {groups}, or a number "
+            "of groups that divides every width."
+        ),
+        {"groups": groups, "widths": ", ".join(map(str, uneven))},
     )

@@ -205,3 +205,31 @@ def test_four_variants_train_with_four_legend_entries_and_their_formulas(open_ap
         what="four percentile panels",
     )
     assert harness.exceptions_on(page) == []
+
+
+def test_switching_the_language_keeps_the_run_and_every_choice(open_app):
+    """The browser sends back the label a translated option showed; the choices and the run must
+    survive the switch (the language selector re-pins them) instead of falling to defaults."""
+    page = open_app(SMALL + "&lang=ko")
+    page.get_by_text("층의 모든 유닛").click()
+    harness.wait_for_app(page)
+    page.locator(".st-key-lab_view button", has_text="나란히").click()
+    harness.wait_for_app(page)
+    page.locator(".st-key-lab_step [data-testid^=stBaseButton]").first.click()
+    wait_until(lambda: "스텝 10" in status_text(page), what="step 10")
+    harness.wait_for_app(page)
+    page.locator(".st-key-bnviz_lang_selector button", has_text="English").click()
+    page.get_by_role("heading", name=re.compile("^Live lab")).wait_for()
+    harness.wait_for_app(page)
+    assert current_step(page) == 10  # the same run
+    assert page.get_by_text("These settings start a").count() == 0  # the network is unchanged
+    radio = page.locator(".st-key-lab_pooled")
+    assert radio.get_by_role("radio", name="all units of the layer").is_checked()
+    dataset = page.locator(".st-key-cfg_dataset")
+    shown = dataset.inner_text() + " ".join(i.input_value() for i in dataset.locator("input").all())
+    assert "Moons" in shown, shown
+    assert "dataset=moons" in page.url and "lang=en" in page.url
+    # Side by side still: both variants' panels in the percentile chart.
+    pct = plot_div(page, "lab_pct")
+    assert pct.get_by_text(re.compile("^without BN")).count() > 0
+    assert pct.get_by_text(re.compile("^with BN")).count() > 0

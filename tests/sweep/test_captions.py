@@ -71,3 +71,24 @@ def test_init_sweep_verdicts_both_ways():
 def test_method_notes_name_the_optimizer_and_the_setup():
     notes = " ".join(method_notes(fake_result({"plain": 1, "bn": 3})))
     assert "plain SGD (no momentum)" in notes and "synthetic" in notes and "seeds 0, 1, 2" in notes
+
+
+def test_the_shipped_setup_lines_are_what_the_korean_page_rebuilds():
+    """The Korean page rebuilds "Fixed: ..." from RunConfig's defaults (without torch); the
+    English page shows the line a result was shipped with. They must describe the same setup."""
+    import pytest
+
+    from bnviz.i18n import translator
+    from bnviz.sweep.grid import SWEEPS
+    from bnviz.sweep.result import SweepResult, result_path
+
+    for sweep in ("lr", "init"):  # the batch sweep's file is a BatchResult, tested on its own
+        try:
+            result = SweepResult.load(result_path(sweep))
+        except (OSError, ValueError):
+            pytest.skip(f"no shipped {sweep} sweep")
+        assert result.meta["summary"] == SWEEPS[sweep].fixed(result.meta["dataset"])
+        korean = method_notes(result, translator("ko"))[0]
+        assert korean.startswith("고정: `mnist` · 3×100 `sigmoid`")
+        if sweep == "lr":  # the axis title keeps its capitals: "학습률 (순수 SGD)"
+            assert "바꾼 것: 학습률 (순수 SGD)" in korean

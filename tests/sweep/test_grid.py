@@ -36,7 +36,7 @@ def test_grid_is_variant_value_seed_in_order():
 
 
 def test_a_variant_registered_later_is_accepted_by_name(monkeypatch):
-    extra = variants.Variant("ln_test", "layer norm", "#CC79A7", "", "", norm="layer")
+    extra = variants.Variant("ln_test", "layer norm", "#CC79A7", r"h = f(x)", "", norm="ln")
     monkeypatch.setitem(variants.VARIANTS, "ln_test", extra)
     assert make_grid("lr", "plain,ln_test", seeds=1).variants == ("plain", "ln_test")
     assert make_grid("lr", "ln,gn,bn_after", seeds=1).variants == ("ln", "gn", "bn_after")
@@ -47,7 +47,7 @@ def test_a_variant_registered_later_is_accepted_by_name(monkeypatch):
     [
         ({"sweep": "momentum"}, "Unknown sweep 'momentum'"),
         ({"variants": "plain,bogus"}, "Unknown variant(s) bogus"),
-        ({"variants": ""}, "(none given)"),
+        ({"variants": ""}, "Name at least one variant among: plain, bn"),
         ({"variants": "bn,bn"}, "Each variant may appear once"),
         ({"values": "0.1,0.1"}, "Each value may appear once"),
         ({"values": "fast"}, "'fast' is not a learning rate"),

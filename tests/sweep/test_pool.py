@@ -43,9 +43,32 @@ def test_cli_writes_the_csv_and_prints_the_verdict(tmp_path, capsys):
 
     out = tmp_path / "runs.csv"
     argv = ["lr", "--steps", "20", "--seeds", "1", "--values", "0.1,30", "--workers", "2"]
-    assert main([*argv, "--dataset", "blobs", "--csv", str(out)]) == 0
+    assert main([*argv, "--dataset", "blobs", "--csv", str(out), "--lang", "en"]) == 0
     err = capsys.readouterr().err
     assert "4/4 runs" in err and "largest stable LR: without BN" in err
     result = SweepResult.from_csv(out.read_text())
     assert result.variants == ("plain", "bn") and result.values == ("0.1", "30")
     assert np.isfinite(result.final_accuracy).all()
+
+
+def test_cli_speaks_korean_with_lang_ko_or_a_korean_locale(capsys, monkeypatch):
+    import pytest
+
+    from bnviz.sweep.__main__ import main
+
+    argv = ["lr", "--steps", "20", "--seeds", "1", "--values", "0.1", "--workers", "1"]
+    assert main([*argv, "--dataset", "blobs", "--lang", "ko"]) == 0
+    err = capsys.readouterr().err
+    assert "lr 스윕: 변형 2개 x 값 1개 x 시드 1개 = 20 스텝짜리 실행 2개" in err
+    assert "안정적인 최대 학습률: BN 없음" in err and "정확도 " in err
+    assert "largest stable" not in err
+    # No --lang: the locale decides; a bad value is refused in that language.
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.setenv("LANG", "ko_KR.UTF-8")
+    with pytest.raises(SystemExit):
+        main(["lr", "--values", "fast"])
+    assert "'fast'은(는) 학습률이 아닙니다." in capsys.readouterr().err
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    with pytest.raises(SystemExit):
+        main(["lr", "--values", "fast"])
+    assert "'fast' is not a learning rate." in capsys.readouterr().err
