@@ -221,19 +221,21 @@ _cache_lock = threading.Lock()
 
 
 def _charts(token: str, runner: Any, snap, view: dict[str, Any]) -> list[PreparedChart]:
-    """The viewers' charts of one report of the run and one view: built by the first viewer to
-    ask, then shared by all."""
+    """The viewers' charts of one report of the run, one view and one language: built by the
+    first viewer to ask, then shared by all."""
     version = getattr(runner, "version", None)
     if version is None:  # a run in this process: its snapshot says what changed
         version = (snap.step, snap.lr, len(snap.events), snap.steps_per_second)
-    key = (token, version, tuple(sorted(view.items())))
+    lang = i18n.current()
+    key = (token, version, lang, tuple(sorted(view.items())))
     with _cache_lock:
         charts = _cache.get(key)
         if charts is not None:
             _cache.move_to_end(key)
             return charts
+    tr = i18n.translator_now()
     charts = [
-        prepare(plots.curves_figure(snap, look=style.LOOK)),
+        prepare(plots.curves_figure(snap, look=style.LOOK, _=tr)),
         prepare(
             plots.percentile_figure(
                 snap,
@@ -241,6 +243,7 @@ def _charts(token: str, runner: Any, snap, view: dict[str, Any]) -> list[Prepare
                 layer=view["layer"],
                 unit=view["unit"],
                 inference=view["inference"],
+                _=tr,
             )
         ),
     ]
