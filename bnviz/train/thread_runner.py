@@ -21,7 +21,9 @@ from bnviz.train.snapshot import Snapshot
 from bnviz.train.turns import turn
 
 CHUNK_SECONDS = 0.05  # work per chunk at full speed: controls answer within ~50 ms
-LIVE_RECORD_SECONDS = 0.25  # record at least this often (at a chunk's end): charts move at 4 Hz
+# Record at least this often (at a chunk's end): a record per page refresh (2 Hz). More would cost
+# training time where many runs share a worker: a record is ~10 ms, a chunk ~50 ms of steps.
+LIVE_RECORD_SECONDS = 0.5
 MAX_CHUNK = 1000
 
 

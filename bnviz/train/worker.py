@@ -144,9 +144,13 @@ class Host:
                 continue
             try:
                 state, key = describe(run)
-                if not force and (state, key) == self._last_key.get(run_id):
+                last = self._last_key.get(run_id)
+                if not force and (state, key) == last:
                     continue
-                view = run.snapshot() if hasattr(run, "exp") else run.result()
+                new_view = force or last is None or key != last[1]
+                view = (
+                    (run.snapshot() if hasattr(run, "exp") else run.result()) if new_view else None
+                )
             except (
                 Exception
             ) as exc:  # a view that cannot be built is a failed run, not a dead worker
@@ -169,7 +173,9 @@ def describe(run: Any) -> tuple[dict[str, Any], Any]:
     if hasattr(run, "exp"):  # a Runner
         exp = run.exp
         state.update(is_paused=run.is_paused, is_stopped=run.is_stopped, step_count=exp.step_count)
-        key = (exp.step_count, exp.lr, exp.last_record_time, state["error"])
+        # The view changes with a record, an LR change or an error; the step count alone does
+        # not rebuild the snapshot (a ~400 kB message): it travels in the state.
+        key = (exp.lr, exp.last_record_time, state["error"])
     else:  # a Job
         state.update(
             steps=run.steps,
