@@ -205,6 +205,9 @@ def run(idle: int, tabs: int, watchers: int, window: float) -> list[tuple[str, s
         for p in train[1:]:
             p.close()
 
+        if watchers == 0:
+            context.close()
+            return rows
         owner.locator(".st-key-share_button button").click()
         link = owner.locator(".st-key-share_link code").first
         link.wait_for()
