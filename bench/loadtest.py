@@ -25,6 +25,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from bench.__main__ import BENCH, machine, now, write_block
 from bnviz import chromium
 from tests.e2e import harness
@@ -90,7 +92,7 @@ def _open(context, url: str, selector: str = ".st-key-lab_status"):
     page = context.new_page()
     page.set_default_timeout(120_000)
     page.goto(url)
-    page.locator(selector).first.wait_for()
+    page.locator(selector).first.wait_for(timeout=60_000)
     page.evaluate(_counter(selector))
     return page
 
@@ -213,7 +215,21 @@ def run(idle: int, tabs: int, watchers: int, window: float) -> list[tuple[str, s
         link.wait_for()
         url = link.inner_text().strip()
         rss0 = _rss_mb(web)
-        viewers = [_open(context, url, ".st-key-watch_status") for _ in range(watchers)]
+        viewers, failed = [], []
+        for _ in range(watchers):
+            try:
+                viewers.append(_open(context, url, ".st-key-watch_status"))
+            except PlaywrightTimeout:  # say what the page showed instead of the run
+                page = context.pages[-1]
+                failed.append(page.locator("body").inner_text()[:300].replace("\n", " "))
+        if failed:
+            rows.append(
+                (f"{len(failed)} of {watchers} watchers did not see the run", failed[0], "", "")
+            )
+        if not viewers:
+            context.close()
+            return rows
+        watchers = len(viewers)
         time.sleep(3)
         per_viewer = (_rss_mb(web) - rss0) / max(watchers, 1)
         cpu0 = _cpu_s(web)
