@@ -66,6 +66,8 @@ PAGES = {
     ("which-axis", "ko"): ("which_axis_ko.png", _wait_for_which_axis),
     ("live-lab?variants=plain,bn,ln", "ko"): ("live_lab_ko.png", _play_live_lab),
     ("lr-and-init", "ko"): ("lr_init_sweeps_ko.png", None),
+    ("does-bn-reduce-ics", "ko"): ("does_bn_reduce_ics_ko.png", None),
+    ("batch-size", "ko"): ("batch_size_ko.png", None),
 }
 
 

@@ -61,7 +61,14 @@ def test_a_killed_worker_is_reported_and_reset_trains_again(browser, server):
         assert "Press Reset" in page.locator("[data-testid=stAlertContentError]").first.inner_text()
         page.locator(".st-key-lab_reset button").first.click()
         wait_until(lambda: "paused" in status_text(page), what="a fresh run after Reset")
-        press_play(page)
+        play = page.locator(".st-key-lab_play [data-testid^=stBaseButton]")
+        for _ in range(3):  # a click that lands on a button being redrawn is lost: try again
+            if "· training" in status_text(page):
+                break
+            play.first.click()
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and "· training" not in status_text(page):
+                time.sleep(0.3)
         wait_until(lambda: current_step(page) > 0, timeout=60, what="training after Reset")
         fresh = workers(server.proc.pid)
         assert fresh and not set(fresh) & set(pids), "new workers replaced the killed ones"
