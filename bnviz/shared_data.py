@@ -49,11 +49,12 @@ class SharedDataset:
 class Publication:
     """Datasets written to a private temporary directory; ``close()`` deletes it."""
 
-    def __init__(self, handles: tuple[SharedDataset, ...], directory: Path):
+    def __init__(self, handles: tuple[SharedDataset, ...], directory: Path | None):
         self.handles, self.directory = handles, directory
 
     def close(self) -> None:
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def publish(names: tuple[str, ...] = SHARED_DATASETS, directory: str | None = None) -> Publication:
@@ -61,10 +62,10 @@ def publish(names: tuple[str, ...] = SHARED_DATASETS, directory: str | None = No
     ``BNVIZ_SHARED_DIR``, else the system's temporary directory). The writing happens in a
     short-lived process of its own: loading MNIST leaves memory behind in a process, and the web
     process, which trains nothing, should not keep it."""
+    if not names:
+        return Publication((), None)
     root = directory or os.environ.get("BNVIZ_SHARED_DIR") or None
     path = Path(tempfile.mkdtemp(prefix="bnviz-data-", dir=root))
-    if not names:
-        return Publication((), path)
     with bare_main():
         helper = spawn_context().Pool(1)
     with helper:

@@ -36,7 +36,8 @@ def read_only_args() -> list[str]:
     for mount in container.get("volumeMounts", []):
         empty_dir = volumes[mount["name"]]["emptyDir"]
         size = str(empty_dir.get("sizeLimit", "64Mi")).replace("Mi", "m").replace("Gi", "g")
-        args += ["--tmpfs", f"{mount['mountPath']}:rw,nosuid,nodev,size={size}"]
+        # mode 1777: an emptyDir is writable by the pod's non-root user, as here
+        args += ["--tmpfs", f"{mount['mountPath']}:rw,nosuid,nodev,size={size},mode=1777"]
     return args
 
 
