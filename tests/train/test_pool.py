@@ -192,3 +192,16 @@ def test_workers_do_not_rerun_the_parents_main_script(tmp_path, monkeypatch):
         pool.close()
     assert not marker.exists()
     assert sys.modules["__main__"] is page  # put back after the start
+
+
+def test_a_shared_data_directory_that_cannot_be_written_is_done_without(monkeypatch):
+    monkeypatch.setenv("BNVIZ_SHARED_DIR", "/proc")  # nobody may create a directory there
+    pool = WorkerPool(workers=1, shared=("moons",))
+    try:
+        assert pool.publication.handles == ()  # each worker loads its own copy instead
+        r = Runner(SMALL, pool=pool)
+        r.step(3, wait=True)
+        assert r.snapshot().step == 3
+        r.stop()
+    finally:
+        pool.close()
