@@ -34,15 +34,25 @@ def expect_tex(page: Page, fragment: str) -> None:
 
 
 def edit_last_column(page: Page, row: int, text: str) -> None:
-    """Type ``text`` into data row ``row`` (0-based) of the batch editor's last feature column."""
+    """Type ``text`` into data row ``row`` (0-based) of the first grid's last visible column."""
     grid = page.get_by_test_id("stDataFrame").first
-    box = grid.bounding_box()
-    assert box is not None
-    # The grid is a canvas; its columns stretch to its width, so the last one ends at the right
-    # edge. A double click opens the cell's editor overlay (a textarea in the portal).
+    # A grid in a page column may be laid out wider than the column (its overflow is hidden): the
+    # click goes to the right edge of what is visible, never into the neighbouring column.
+    column = grid.locator("xpath=ancestor::div[@data-testid='stColumn'][1]")
     editor = page.get_by_test_id("portal").locator("textarea")
     for _ in range(3):  # a click right after another widget closed may only move the focus
-        grid.dblclick(position={"x": box["width"] - 30, "y": ROW_PX * (row + 1) + ROW_PX / 2})
+        harness.wait_for_app(page)
+        # Centred, so that Streamlit's sticky header never covers the row.
+        grid.evaluate("e => e.scrollIntoView({block: 'center'})")
+        box = grid.bounding_box()
+        assert box is not None
+        right = box["x"] + box["width"]
+        if column.count():
+            outer = column.bounding_box()
+            right = min(right, outer["x"] + outer["width"]) if outer else right
+        # The grid is a canvas; its columns stretch to its width, so the last one ends at the right
+        # edge. A double click opens the cell's editor overlay (a textarea in the portal).
+        page.mouse.dblclick(right - 30, box["y"] + ROW_PX * (row + 1) + ROW_PX / 2)
         try:
             expect(editor).to_be_visible(timeout=3_000)
             break
