@@ -2,8 +2,8 @@
 
 - **Shipped**: ``bnviz/data/sweep_batch.npz`` (made by ``python -m bnviz.sweep batch --ship``) is
   read once per process with numpy alone: no training, no torch import.
-- **Live**: "Run it live" starts a :class:`bnviz.sweep.job.SweepJob` of the batch sweep (in the
-  worker pool when there is one), at most
+- **Live**: "Run it live" starts the batch sweep spread over the worker pool
+  (:class:`bnviz.sweep.live.ShardedSweep`; one ``SweepJob`` in a thread without a pool), at most
   ``MAX_LIVE_BATCHES`` batch sizes x ``MAX_LIVE_VARIANTS`` variants x one seed, each run seeing at
   most ``max(LIVE_EXAMPLES)`` training examples, through :mod:`ui.experiment_page` (a training slot
   of the server-wide session registry, paused when the tab stops polling, stopped when it closes).
@@ -90,7 +90,7 @@ def start_live(examples: int) -> None:
         from bnviz.sweep.grid import make_grid
 
         grid = make_grid("batch", variants, batches, seeds=1, examples=examples)
-        return session_runs.new_job("bnviz.sweep.job:SweepJob", grid)
+        return session_runs.new_sweep_job(grid)
 
     try:
         experiment_page.start_job(

@@ -50,6 +50,18 @@ def new_job(target: str, *args: Any, **kwargs: Any) -> Any:
     return build()
 
 
+def new_sweep_job(grid: Any) -> Any:
+    """A live sweep of ``grid``: spread over every worker of the pool (one shard each), or one
+    ``SweepJob`` in a thread of this process without a pool."""
+    pool = worker_pool()
+    if pool is None:
+        return new_job("bnviz.sweep.job:SweepJob", grid)
+    from bnviz.sweep.live import open_sharded  # noqa: PLC0415
+    from bnviz.train.pool import Build  # noqa: PLC0415
+
+    return open_sharded(pool, grid, Build)
+
+
 @st.cache_resource(show_spinner=False)
 def registry() -> SessionRegistry:
     """The process-wide registry (its knobs come from BNVIZ_* environment variables)."""

@@ -5,8 +5,8 @@ and a small live rerun on request.
   lr|init --ship``) are read once per process with numpy alone: no training, no torch import.
 - **Scale invariance**: :func:`bnviz.sweep.scale_invariance.scale_invariance` in float64 numpy,
   cached per (c, layer); the numbers shown are computed, the tests check them against autograd.
-- **Live**: "Run it live" starts a :class:`bnviz.sweep.job.SweepJob` (in the worker pool) of at most ``MAX_LIVE_VALUES``
-  grid values x the twins x one seed, through :mod:`ui.experiment_page` (a training slot of the
+- **Live**: "Run it live" starts a sweep spread over the worker pool
+  (:class:`bnviz.sweep.live.ShardedSweep`) of at most ``MAX_LIVE_VALUES`` grid values x the twins x one seed, through :mod:`ui.experiment_page` (a training slot of the
   server-wide session registry, paused when the tab stops polling, stopped when it closes).
 - **Words** come from :mod:`bnviz.sweep.captions`, computed from whichever result is shown.
 """
@@ -142,7 +142,7 @@ def start_live(steps: int) -> None:
         from bnviz.sweep.grid import make_grid
 
         grid = make_grid(sweep, values=values, seeds=1, steps=steps)
-        return session_runs.new_job("bnviz.sweep.job:SweepJob", grid)
+        return session_runs.new_sweep_job(grid)
 
     try:
         experiment_page.start_job(
