@@ -229,6 +229,12 @@ log "browser e2e suite against http://127.0.0.1:$port"
 # shellcheck disable=SC2086  # PYTEST_ARGS is a list of words
 BNVIZ_E2E_URL=http://127.0.0.1:$port "$PY" -m pytest -q -p no:cacheprovider \
   -m "e2e and not own_server" tests/e2e ${PYTEST_ARGS:-} || failed+=("browser e2e suite (tests/e2e)")
+# The suite trained in the pool: its workers must have mapped the one shared copy of MNIST, not
+# fallen back to a copy each (the manifest's emptyDir must be writable by the app's user).
+if docker logs "$cid" 2>&1 | grep -q "Sharing the datasets failed"; then
+  docker logs "$cid" 2>&1 | grep "Sharing the datasets failed" | head -1
+  failed+=("the shared-data volume was not writable")
+fi
 docker rm -f "$cid" >/dev/null
 
 # --- 7. two replicas behind nginx, and the faults --------------------------------------------------

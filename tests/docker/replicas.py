@@ -32,12 +32,14 @@ def read_only_args() -> list[str]:
     (container,) = spec["containers"]
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    uid, gid = spec["securityContext"]["runAsUser"], spec["securityContext"]["runAsGroup"]
     args = ["--read-only"]
     for mount in container.get("volumeMounts", []):
         empty_dir = volumes[mount["name"]]["emptyDir"]
         size = str(empty_dir.get("sizeLimit", "64Mi")).replace("Mi", "m").replace("Gi", "g")
-        # mode 1777: an emptyDir is writable by the pod's non-root user, as here
-        args += ["--tmpfs", f"{mount['mountPath']}:rw,nosuid,nodev,size={size},mode=1777"]
+        # An emptyDir is writable by the pod's non-root user. Docker's tmpfs ignores mode= on any
+        # path but /tmp (it stays root's 0755): the mount belongs to the manifest's user instead.
+        args += ["--tmpfs", f"{mount['mountPath']}:rw,nosuid,nodev,size={size},uid={uid},gid={gid}"]
     return args
 
 
