@@ -52,11 +52,16 @@ def context(browser):
     context.close()
 
 
+# A replica's first training page starts its worker pool (spawn, torch, MNIST written for the
+# workers): seconds on a quiet machine, more on a busy CI machine. A wait, not a speed check.
+COLD_START_MS = 120_000
+
+
 def open_page(page, url: str) -> None:
     """Go to ``url`` and wait until the page's script has run: its title only arrives over the websocket."""
     page.goto(url)
-    page.locator("h1").first.wait_for()
-    harness.wait_for_app(page)
+    page.locator("h1").first.wait_for(timeout=COLD_START_MS)
+    harness.wait_for_app(page, timeout=COLD_START_MS)
     assert harness.exceptions_on(page) == []
 
 
