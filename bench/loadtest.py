@@ -8,8 +8,10 @@ Starts its own server (``app.py`` with its worker pool, on 127.0.0.1), then, one
 3. **training**: ``--tabs`` tabs train the default network together: each tab's refresh rate (how
    often its status line changed) and steps/s, the server's CPU (web process and workers), and the
    health endpoint's latency, sampled every 100 ms throughout;
-4. **watchers**: one tab shares its run and ``--watchers`` tabs watch it: the web process's CPU per
-   watcher refresh and its memory per watcher.
+4. **watchers**: one tab shares its run and ``--watchers`` clients watch it: the web process's CPU
+   per watcher refresh (over what the owner's tab alone costs) and its memory per watcher. The
+   watchers are websocket clients that speak Streamlit's protocol as a tab does
+   (:mod:`bench.watchers`): fifty Chromium tabs do not fit on the server's two cores.
 
 Writes the ``loadtest`` block of ``bench/RESULTS.md``. The browser shares the 2 cores with the
 server: every figure here includes that, which is why the notes give the browser's CPU too.
@@ -24,10 +26,10 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
-
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from urllib.parse import urlparse
 
 from bench.__main__ import BENCH, machine, now, write_block
+from bench.watchers import Watchers
 from bnviz import chromium
 from tests.e2e import harness
 
@@ -58,9 +60,46 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _pss_mb(pid: int, field: str = "Pss") -> float:
+    """Proportional set size (``field``: ``Pss``, or its ``Pss_Anon`` / ``Pss_File`` parts): shared
+    pages (torch's libraries, the one mapped copy of MNIST) split between the processes that map
+    them. Summed over processes it is what they cost together; summed RSS would count every shared
+    page once per worker."""
+    try:
+        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    except OSError:  # the process has ended
+        return 0.0
+    for line in lines:
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _server_mb(web: int, field: str = "Pss") -> tuple[float, float]:
+    """(web process, all workers) ``field`` in MB."""
+    return _pss_mb(web, field), sum(_pss_mb(c, field) for c in _children(web))
+
+
 def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # the process has ended
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def _browser_pids() -> list[int]:
+    """Chromium's processes (browser, renderers, GPU and utility processes)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().startswith(
+                ("chrom", "headless")
+            ):
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
 
 
 class Health(threading.Thread):
@@ -127,10 +166,11 @@ def run(idle: int, tabs: int, watchers: int, window: float) -> list[tuple[str, s
         warm.close()
         time.sleep(1)
 
-        rss0 = _rss_mb(web)
+        rss0, server0 = _rss_mb(web), sum(_server_mb(web))
         idle_pages = [_open(context, f"{server.url}/live-lab") for _ in range(idle)]
         time.sleep(2)
         per_idle = (_rss_mb(web) - rss0) / max(idle, 1)
+        per_idle_server = (sum(_server_mb(web)) - server0) / max(idle, 1)
         rows.append(
             (
                 "idle live-lab session, web-process RSS",
@@ -139,21 +179,41 @@ def run(idle: int, tabs: int, watchers: int, window: float) -> list[tuple[str, s
                 "yes" if per_idle <= 10 else "**no**",
             )
         )
+        rows.append(
+            (
+                "idle live-lab session, server PSS (web + its run in a worker)",
+                f"{per_idle_server:.1f} MB",
+                "≤ 10 MB",
+                "yes" if per_idle_server <= 10 else "**no**",
+            )
+        )
         for p in idle_pages:
             p.close()
 
-        web0, workers0 = _rss_mb(web), sum(_rss_mb(c) for c in _children(web))
+        web0, workers0 = _server_mb(web)
+        anon0, file0 = sum(_server_mb(web, "Pss_Anon")), sum(_server_mb(web, "Pss_File"))
         big = _open(context, f"{server.url}/{OVERSIZED}")
         refused = big.get_by_text("the server allows").count() > 0
         time.sleep(2)
-        web1, workers1 = _rss_mb(web), sum(_rss_mb(c) for c in _children(web))
+        web1, workers1 = _server_mb(web)
+        anon1, file1 = sum(_server_mb(web, "Pss_Anon")), sum(_server_mb(web, "Pss_File"))
         growth = web1 + workers1 - web0 - workers0
         ok = "yes" if refused else "**no**"
         shown = "yes" if refused else "no"
         rows.append(("oversized link: refused with a message", shown, "refused", ok))
         split = f"{growth:.0f} MB ({web1 - web0:+.0f} + {workers1 - workers0:+.0f})"
         met = "yes" if growth <= 50 else "**no**"
-        rows.append(("oversized link: server RSS growth (web + workers)", split, "≤ 50 MB", met))
+        rows.append(
+            ("oversized link: server memory growth (PSS, web + workers)", split, "≤ 50 MB", met)
+        )
+        rows.append(
+            (
+                "oversized link: of which heap / mapped files (PSS)",
+                f"{anon1 - anon0:+.0f} / {file1 - file0:+.0f} MB",
+                "",
+                "",
+            )
+        )
         big.close()
 
         health = Health(server.url)
@@ -162,10 +222,11 @@ def run(idle: int, tabs: int, watchers: int, window: float) -> list[tuple[str, s
         for p in train:
             p.locator(".st-key-lab_play button").first.click()
         time.sleep(5)
-        procs = [web, *_children(web)]
-        cpu0 = {p: _cpu_s(p) for p in procs}
+        procs, browser = [web, *_children(web)], _browser_pids()
+        cpu0 = {p: _cpu_s(p) for p in procs + browser}
         hz, rate = _window(train, ".st-key-lab_status", window)
-        cpu = {p: (_cpu_s(p) - cpu0[p]) / window for p in procs}
+        cpu = {p: (_cpu_s(p) - cpu0[p]) / window for p in procs + browser}
+        browser_cpu = sum(cpu[p] for p in browser)
         latency = health.stop()
         p99 = statistics.quantiles(latency, n=100)[98] if len(latency) >= 2 else float("nan")
         rows.append(
@@ -189,8 +250,9 @@ def run(idle: int, tabs: int, watchers: int, window: float) -> list[tuple[str, s
         )
         rows.append(
             (
-                f"{tabs} tabs training: CPU of web process / workers",
-                f"{cpu[web]:.2f} / {sum(v for k, v in cpu.items() if k != web):.2f} cores",
+                f"{tabs} tabs training: CPU of web process / workers / Chromium",
+                f"{cpu[web]:.2f} / {sum(cpu[p] for p in procs if p != web):.2f} / "
+                f"{browser_cpu:.2f} cores",
                 "",
                 "",
             )
@@ -213,30 +275,24 @@ def run(idle: int, tabs: int, watchers: int, window: float) -> list[tuple[str, s
         owner.locator(".st-key-share_button button").click()
         link = owner.locator(".st-key-share_link code").first
         link.wait_for()
-        url = link.inner_text().strip()
-        rss0 = _rss_mb(web)
-        viewers, failed = [], []
-        for _ in range(watchers):
-            try:
-                viewers.append(_open(context, url, ".st-key-watch_status"))
-            except PlaywrightTimeout:  # say what the page showed instead of the run
-                page = context.pages[-1]
-                failed.append(page.locator("body").inner_text()[:300].replace("\n", " "))
-        if failed:
-            rows.append(
-                (f"{len(failed)} of {watchers} watchers did not see the run", failed[0], "", "")
-            )
-        if not viewers:
-            context.close()
-            return rows
-        watchers = len(viewers)
-        time.sleep(3)
-        per_viewer = (_rss_mb(web) - rss0) / max(watchers, 1)
+        shared = urlparse(link.inner_text().strip())
+        # The owner's tab alone first: the watchers' cost is what they add to it.
         cpu0 = _cpu_s(web)
-        hz, _ = _window(viewers, ".st-key-watch_status", window)
-        web_cpu = _cpu_s(web) - cpu0
-        refreshes = sum(hz) * window
-        ms = 1000 * web_cpu / refreshes if refreshes else float("nan")
+        time.sleep(window)
+        alone = (_cpu_s(web) - cpu0) / window
+        rss0 = _rss_mb(web)
+        with Watchers(server.url, shared.path.strip("/"), shared.query, watchers) as viewers:
+            errors = viewers.errors()
+            if errors:
+                rows.append((f"{len(errors)} of {watchers} watchers failed", errors[0], "", ""))
+            time.sleep(3)
+            per_viewer = (_rss_mb(web) - rss0) / watchers
+            before, cpu0 = viewers.refreshes(), _cpu_s(web)
+            time.sleep(window)
+            after, web_cpu = viewers.refreshes(), (_cpu_s(web) - cpu0) / window
+        hz = [(a - b) / window for a, b in zip(after, before, strict=True)]
+        refreshes = sum(hz)  # per second, all watchers
+        ms = 1000 * (web_cpu - alone) / refreshes if refreshes else float("nan")
         rows.append(
             (
                 f"{watchers} watchers: web-process CPU per watcher refresh",
@@ -254,7 +310,20 @@ def run(idle: int, tabs: int, watchers: int, window: float) -> list[tuple[str, s
             )
         )
         rows.append(
-            (f"{watchers} watchers: slowest watcher's refresh rate", f"{min(hz):.1f} Hz", "", "")
+            (
+                f"{watchers} watchers: refresh rate, slowest / mean",
+                f"{min(hz):.1f} / {statistics.mean(hz):.1f} Hz",
+                "",
+                "",
+            )
+        )
+        rows.append(
+            (
+                f"{watchers} watchers: web-process CPU, owner alone / with watchers",
+                f"{alone:.2f} / {web_cpu:.2f} cores",
+                "",
+                "",
+            )
         )
         context.close()
     return rows
@@ -280,7 +349,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--idle", type=int, default=6)
     parser.add_argument("--tabs", type=int, default=4)
-    parser.add_argument("--watchers", type=int, default=5)  # Chromium shares the 2 cores
+    parser.add_argument("--watchers", type=int, default=50)  # websocket clients (bench.watchers)
     parser.add_argument("--window", type=float, default=10.0)
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     args = parser.parse_args()
