@@ -7,8 +7,12 @@ Starts its own server (``app.py`` with its worker pool, on 127.0.0.1), then, one
    what opening it cost the server;
 3. **training**: ``--tabs`` tabs train the default network together: each tab's refresh rate (how
    often its status line changed) and steps/s, the server's CPU (web process and workers), and the
-   health endpoint's latency, sampled every 100 ms throughout;
-4. **watchers**: one tab shares its run and ``--watchers`` clients watch it: the web process's CPU
+   health endpoint's latency, sampled every 100 ms throughout (Chromium's own CPU too: on these two
+   cores it is the browser that runs out first);
+4. **server side**: ``--runs`` tabs train as websocket clients that draw nothing (:mod:`bench.watchers`,
+   pressing Play as a tab does) while a Chromium tab opens and closes the live lab again and again:
+   what the server delivers to each tab, and the health endpoint's latency;
+5. **watchers**: one tab shares its run and ``--watchers`` clients watch it: the web process's CPU
    per watcher refresh (over what the owner's tab alone costs) and its memory per watcher. The
    watchers are websocket clients that speak Streamlit's protocol as a tab does
    (:mod:`bench.watchers`): fifty Chromium tabs do not fit on the server's two cores.
@@ -21,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
+import sys
 import threading
 import time
 import urllib.request
@@ -155,9 +161,11 @@ def _window(pages, selector: str, seconds: float) -> tuple[list[float], list[flo
     return hz, rate
 
 
-def run(idle: int, tabs: int, watchers: int, window: float) -> list[tuple[str, str, str, str]]:
+def run(
+    idle: int, tabs: int, runs: int, watchers: int, window: float
+) -> list[tuple[str, str, str, str]]:
     rows: list[tuple[str, str, str, str]] = []  # measurement, value, goal, met
-    env = {"BNVIZ_MAX_TRAINING_RUNS": str(max(tabs, 4)), "BNVIZ_RELEASE_GRACE_SECONDS": "5"}
+    env = {"BNVIZ_MAX_TRAINING_RUNS": str(max(tabs, runs, 4)), "BNVIZ_RELEASE_GRACE_SECONDS": "5"}
     with harness.StreamlitServer("app.py", env=env) as server, chromium.launch() as browser:
         web = server.proc.pid
         context = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -268,6 +276,9 @@ def run(idle: int, tabs: int, watchers: int, window: float) -> list[tuple[str, s
         owner = train[0]
         for p in train[1:]:
             p.close()
+        if runs:
+            time.sleep(6)  # the closed tabs' runs are released (grace 5 s)
+            rows += _server_side(server.url, web, context, runs, window)
 
         if watchers == 0:
             context.close()
@@ -329,12 +340,54 @@ def run(idle: int, tabs: int, watchers: int, window: float) -> list[tuple[str, s
     return rows
 
 
+def _server_side(url: str, web: int, context, runs: int, window: float) -> list[tuple]:
+    """``runs`` tabs that train, as websocket clients (no browser drawing them), while a Chromium
+    tab opens and closes the live lab over and over: what the server delivers to each tab, and the
+    health endpoint's latency meanwhile."""
+    rows = []
+    with Watchers(url, "live-lab", "lang=en", runs, press="lab_play") as tabs:
+        errors = tabs.errors()
+        if errors:
+            rows.append((f"{len(errors)} of {runs} websocket tabs failed", errors[0], "", ""))
+        time.sleep(5)
+        health = Health(url)
+        health.start()
+        procs = [web, *_children(web)]
+        cpu0 = {p: _cpu_s(p) for p in procs}
+        before, steps0, t0 = tabs.refreshes(), [w.step or 0 for w in tabs.seen], time.monotonic()
+        opened = 0
+        while time.monotonic() - t0 < window:  # tabs open and close meanwhile
+            page = _open(context, f"{url}/live-lab")
+            page.close()
+            opened += 1
+        dt = time.monotonic() - t0
+        after, steps1 = tabs.refreshes(), [w.step or 0 for w in tabs.seen]
+        cpu = {p: (_cpu_s(p) - cpu0[p]) / dt for p in procs}
+        latency = health.stop()
+    hz = [(a - b) / dt for a, b in zip(after, before, strict=True)]
+    rate = [(a - b) / dt for a, b in zip(steps1, steps0, strict=True)]
+    p99 = statistics.quantiles(latency, n=100)[98] if len(latency) >= 2 else float("nan")
+    label = f"{runs} websocket tabs training"
+    rows += [
+        (f"{label}: slowest tab's refresh rate", f"{min(hz):.1f} Hz", "≥ 2 Hz",
+         "yes" if min(hz) >= 2 else "**no**"),
+        (f"{label}: refresh rate per tab", ", ".join(f"{h:.1f}" for h in hz) + " Hz", "", ""),
+        (f"{label}: steps/s per tab", ", ".join(f"{r:,.0f}" for r in rate), "", ""),
+        (f"{label}: CPU of web process / workers",
+         f"{cpu[web]:.2f} / {sum(cpu[p] for p in procs if p != web):.2f} cores", "", ""),
+        (f"health endpoint p99 while {runs} runs train and {opened} tabs open and close",
+         f"{p99:.0f} ms", "≤ 100 ms", "yes" if p99 <= 100 else "**no**"),
+    ]  # fmt: skip
+    return rows
+
+
 def render(rows, args, started: str, seconds: float) -> str:
     lines = [
         "## loadtest",
         "",
         f"Written by `make loadtest` (`python -m bench.loadtest --idle {args.idle} --tabs "
-        f"{args.tabs} --watchers {args.watchers} --window {args.window:g}`) on {started}, "
+        f"{args.tabs} --runs {args.runs} --watchers {args.watchers} --window {args.window:g}`) "
+        f"on {started}, "
         f"{seconds:.0f} s; {machine.describe()}. Chromium runs on the same cores as the server.",
         "",
         "| measurement | value | goal | met |",
@@ -349,12 +402,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--idle", type=int, default=6)
     parser.add_argument("--tabs", type=int, default=4)
+    parser.add_argument("--runs", type=int, default=8)  # websocket tabs that train
     parser.add_argument("--watchers", type=int, default=50)  # websocket clients (bench.watchers)
     parser.add_argument("--window", type=float, default=10.0)
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     args = parser.parse_args()
+    # SIGTERM (a `timeout`, a CI cancel) unwinds like Ctrl-C: the server and Chromium this load test
+    # started are stopped by their context managers, not left running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started, t0 = now(), time.perf_counter()
-    rows = run(args.idle, args.tabs, args.watchers, args.window)
+    rows = run(args.idle, args.tabs, args.runs, args.watchers, args.window)
     text = render(rows, args, started, time.perf_counter() - t0)
     print(text)
     write_block(args.out, "loadtest", text)

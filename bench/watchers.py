@@ -39,14 +39,26 @@ class Watcher:
     connected: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-def _rerun(page: str, query: str, hashes: set[str], fragment: str = "") -> bytes:
+def _rerun(page: str, query: str, hashes: set[str], fragment: str = "", trigger: str = "") -> bytes:
     msg = BackMsg()
     state = msg.rerun_script
     state.query_string, state.page_name = query, page
     if fragment:
         state.fragment_id, state.is_auto_rerun = fragment, True
+    if trigger:  # a button pressed
+        state.widget_states.widgets.add(id=trigger, trigger_value=True)
     state.cached_message_hashes.extend(sorted(hashes))
     return msg.SerializeToString()
+
+
+def _button_id(msg: ForwardMsg, key: str) -> str | None:
+    """The widget id of the button with Streamlit key ``key`` this message draws, if it does."""
+    if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
+        return None
+    element = msg.delta.new_element
+    if element.WhichOneof("type") == "button" and element.button.id.endswith(key):
+        return element.button.id
+    return None
 
 
 def _step_in(msg: ForwardMsg) -> int | None:
@@ -60,7 +72,9 @@ def _step_in(msg: ForwardMsg) -> int | None:
     return int(match[1].replace(",", "")) if match else None
 
 
-async def _one(url: str, page: str, query: str, stop: asyncio.Event, seen: Watcher) -> None:
+async def _one(
+    url: str, page: str, query: str, stop: asyncio.Event, seen: Watcher, press: str = ""
+) -> None:
     ws_url = url.replace("http://", "ws://", 1).rstrip("/") + "/_stcore/stream"
     hashes: set[str] = set()
     async with websockets.connect(
@@ -69,6 +83,7 @@ async def _one(url: str, page: str, query: str, stop: asyncio.Event, seen: Watch
         await ws.send(_rerun(page, query, hashes))
         interval, fragment, running, due = 0.0, "", True, float("inf")
         shown: int | None = None
+        button_id: str | None = None
         while not stop.is_set():
             wait = max(0.01, min(0.2, due - time.monotonic()))
             try:
@@ -84,12 +99,17 @@ async def _one(url: str, page: str, query: str, stop: asyncio.Event, seen: Watch
                 step = _step_in(msg)
                 if step is not None:
                     shown = step
+                button_id = (_button_id(msg, press) if press else None) or button_id
                 if kind == "auto_rerun" and msg.auto_rerun.fragment_id:
                     interval, fragment = msg.auto_rerun.interval, msg.auto_rerun.fragment_id
                     due = min(due, time.monotonic() + interval)
                 elif kind == "script_finished":
                     running = False
                     seen.runs += 1
+                    if press and button_id:  # the page is drawn: press the button, once
+                        await ws.send(_rerun(page, query, hashes, trigger=button_id))
+                        running, press = True, ""
+                        continue
                     if shown is not None:
                         seen.connected.set()
                         if shown != seen.step:
@@ -102,14 +122,16 @@ async def _one(url: str, page: str, query: str, stop: asyncio.Event, seen: Watch
 
 class Watchers:
     """``n`` websocket watchers of ``url``'s ``page`` with ``query``, on an event loop in a thread
-    of their own (the load test's Playwright calls are synchronous).
+    of their own (the load test's Playwright calls are synchronous). With ``press`` (a button's
+    Streamlit key, e.g. ``"lab_play"``) each one presses that button once its page is drawn: a
+    tab that trains its own run.
 
         with Watchers(url, "live-lab", "watch=<token>&lang=en", 50) as w:
             before = w.refreshes(); time.sleep(10); after = w.refreshes()
     """
 
-    def __init__(self, url: str, page: str, query: str, n: int):
-        self.url, self.page, self.query = url, page, query
+    def __init__(self, url: str, page: str, query: str, n: int, press: str = ""):
+        self.url, self.page, self.query, self.press = url, page, query, press
         self.seen = [Watcher() for _ in range(n)]
         self._loop = asyncio.new_event_loop()
         self._stop: asyncio.Event | None = None
@@ -140,7 +162,7 @@ class Watchers:
 
     async def _guarded(self, w: Watcher) -> None:
         try:
-            await _one(self.url, self.page, self.query, self._stop, w)
+            await _one(self.url, self.page, self.query, self._stop, w, self.press)
         except Exception as exc:  # reported with the figures, never a crash of the load test
             w.errors.append(f"{type(exc).__name__}: {exc}")
             w.connected.set()
