@@ -394,6 +394,19 @@ def render(rows, args, started: str, seconds: float) -> str:
         "|---|---|---|---|",
         *[f"| {m} | {v} | {g} | {ok} |" for m, v, g, ok in rows],
         "",
+        "What limits these figures:",
+        "",
+        "- **Chromium tabs** draw every chart of their page on the same two cores as the server: the "
+        "browser's CPU is in the table. The **websocket tabs** press Play and rerun the page as a "
+        "tab does but draw nothing: what the server itself delivers to each tab.",
+        "- **A watcher's refresh** is one rerun of the viewer page's fragment in Streamlit: its "
+        "script thread, the page's elements as protobuf deltas, the websocket. The charts in it "
+        "are built once per update of the run and shared by every watcher (``ui/watch.py``), so "
+        "the CPU per refresh is Streamlit's own cost of a rerun, not chart building.",
+        "- **Memory** is PSS: the pages that processes share (torch's libraries, the one mapped "
+        "copy of MNIST) split between them. A run's first batches and evaluations touch pages of "
+        "that copy for the first time: they count as mapped files, once for the whole server.",
+        "",
     ]
     return "\n".join(lines)
 
