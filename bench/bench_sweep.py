@@ -27,7 +27,7 @@ from bnviz.train.pool import Build, WorkerPool
 
 STEPS = 1_500  # per run: a few seconds of one core
 VALUES = "0.3,1,3"  # x plain, bn = 6 runs: 3 per worker on 2 cores
-REPEATS = 1  # a sweep is long; `python -m bench --only sweep` is run once, not in loops
+REPEATS = 3  # ~40 s each: three side-by-side repeats of both sweeps
 NOTES = ""
 
 

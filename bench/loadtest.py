@@ -9,9 +9,10 @@ Starts its own server (``app.py`` with its worker pool, on 127.0.0.1), then, one
    often its status line changed) and steps/s, the server's CPU (web process and workers), and the
    health endpoint's latency, sampled every 100 ms throughout (Chromium's own CPU too: on these two
    cores it is the browser that runs out first);
-4. **server side**: ``--runs`` tabs train as websocket clients that draw nothing (:mod:`bench.watchers`,
-   pressing Play as a tab does) while a Chromium tab opens and closes the live lab again and again:
-   what the server delivers to each tab, and the health endpoint's latency;
+4. **server side** (before phase 3, no Chromium page open): ``--runs`` tabs train as websocket
+   clients that draw nothing (:mod:`bench.watchers`, pressing Play as a tab does) while another
+   client opens and closes the live lab again and again: what the server delivers to each tab,
+   and the health endpoint's latency;
 5. **watchers**: one tab shares its run and ``--watchers`` clients watch it: the web process's CPU
    per watcher refresh (over what the owner's tab alone costs) and its memory per watcher. The
    watchers are websocket clients that speak Streamlit's protocol as a tab does
@@ -224,6 +225,9 @@ def run(
         )
         big.close()
 
+        if runs:
+            rows += _server_side(server.url, web, runs, window)
+            time.sleep(6)  # their runs are released (grace 5 s)
         health = Health(server.url)
         health.start()
         train = [_open(context, f"{server.url}/live-lab") for _ in range(tabs)]
@@ -276,9 +280,6 @@ def run(
         owner = train[0]
         for p in train[1:]:
             p.close()
-        if runs:
-            time.sleep(6)  # the closed tabs' runs are released (grace 5 s)
-            rows += _server_side(server.url, web, context, runs, window)
 
         if watchers == 0:
             context.close()
@@ -340,10 +341,11 @@ def run(
     return rows
 
 
-def _server_side(url: str, web: int, context, runs: int, window: float) -> list[tuple]:
-    """``runs`` tabs that train, as websocket clients (no browser drawing them), while a Chromium
-    tab opens and closes the live lab over and over: what the server delivers to each tab, and the
-    health endpoint's latency meanwhile."""
+def _server_side(url: str, web: int, runs: int, window: float) -> list[tuple]:
+    """``runs`` tabs that train, as websocket clients (no browser drawing them), while another
+    client opens the live lab and closes it over and over (a session, and its run, made and
+    released each time): what the server delivers to each tab, and the health endpoint's latency
+    meanwhile. No Chromium page is open: the server has the two cores."""
     rows = []
     with Watchers(url, "live-lab", "lang=en", runs, press="lab_play") as tabs:
         errors = tabs.errors()
@@ -357,8 +359,8 @@ def _server_side(url: str, web: int, context, runs: int, window: float) -> list[
         before, steps0, t0 = tabs.refreshes(), [w.step or 0 for w in tabs.seen], time.monotonic()
         opened = 0
         while time.monotonic() - t0 < window:  # tabs open and close meanwhile
-            page = _open(context, f"{url}/live-lab")
-            page.close()
+            with Watchers(url, "live-lab", "lang=en", 1):
+                pass
             opened += 1
         dt = time.monotonic() - t0
         after, steps1 = tabs.refreshes(), [w.step or 0 for w in tabs.seen]

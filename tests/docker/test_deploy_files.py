@@ -337,6 +337,16 @@ def test_image_hides_error_details_and_pins_thread_pools():
         assert env[pool] == "1", pool
 
 
+def test_no_full_garbage_collection_after_every_script_run():
+    """Streamlit's default gc.collect(2) after each run (fragment reruns too) held the GIL most of
+    the time with a few refreshing tabs; the app's config and the image both turn it off."""
+    import tomllib
+
+    config = tomllib.loads((harness.ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False
+    assert _image_env()["STREAMLIT_RUNNER_POST_SCRIPT_GC"] == "false"
+
+
 def test_the_image_has_the_korean_font_the_charts_ask_for():
     from bnviz.style import CJK_FAMILIES, FONT
 
