@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import time
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from tests.e2e import harness
 
 # A small, fast run keeps these tests light on the shared 2 cores; the page is the same.
@@ -34,8 +36,21 @@ def wait_until(predicate, timeout: float = 30.0, what: str = "condition"):
 
 
 def press_play(page) -> None:
-    page.locator(".st-key-lab_play [data-testid^=stBaseButton]").first.click()
-    page.locator(".st-key-lab_play [data-testid^=stBaseButton]", has_text="Pause").first.wait_for()
+    """Press Play until the button says Pause. A click that lands while the page redraws the
+    button is lost, so it is retried, but only on a button that still says Play: Play is an
+    intent, and a late first click does no harm, while a click on Pause would undo it."""
+    buttons = ".st-key-lab_play [data-testid^=stBaseButton]"
+    play, paused = page.locator(buttons, has_text="Play"), page.locator(buttons, has_text="Pause")
+    for _ in range(3):
+        if paused.count():
+            return
+        play.first.click()
+        try:
+            paused.first.wait_for(timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    paused.first.wait_for()
 
 
 def pause(page) -> None:
