@@ -41,7 +41,8 @@ function createChart(root) {
   plot.className = "bnviz-plot";
   const note = document.createElement("div");
   note.className = "bnviz-note";
-  note.textContent = "Loading chart…";
+  // Shown until plotly.js has loaded: a sign, not a word, so it reads the same in every language.
+  note.textContent = "…";
   root.replaceChildren(plot, note);
 
   const chart = { root, plot, note, latest: null, busy: false, plotted: false, width: 0 };
