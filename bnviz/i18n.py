@@ -124,6 +124,9 @@ class Message(str):
     def render(self, _: Gettext = ENGLISH) -> str:
         return _render(self.msgid, self.params, _)
 
+    def __reduce__(self):  # crosses a worker's pipe as a msgid and its parameters
+        return Message, (self.msgid, dict(self.params))
+
 
 def _render(msgid: str, params: Mapping[str, object], _: Gettext) -> str:
     nested = {k: v.render(_) if isinstance(v, Message) else v for k, v in params.items()}
@@ -148,5 +151,13 @@ class UserError(ValueError):
 
 
 def error_text(err: BaseException, _: Gettext = ENGLISH) -> str:
-    """``err``'s sentence in ``_``'s language (any other exception: its English ``str``)."""
-    return err.render(_) if isinstance(err, UserError) else str(err)
+    """``err``'s sentence in ``_``'s language: a ``UserError``, or any exception with a
+    ``render(_)`` (a failed run's reason); any other exception: its English ``str``."""
+    render_in = getattr(err, "render", None)
+    return render_in(_) if callable(render_in) else str(err)
+
+
+def error_message(err: BaseException) -> str:
+    """What to send for ``err`` where the reader's language is not known yet: a ``UserError``'s
+    ``Message`` (rendered later in any language), else the English sentence."""
+    return err.message if isinstance(err, UserError) else (str(err) or type(err).__name__)

@@ -45,14 +45,15 @@ for warning in controls.url_warnings():
 if st.session_state.pop(controls.NOTICE, None) == controls.BUSY:
     st.toast(_("The server is busy: your run will start when a training slot frees up."))
 
+wanted = entry.wants_to_train  # read once: the button and the page's polling agree on it
 with st.sidebar:
     st.header(_("Run"))
     st.button(
-        _("Pause") if entry.wants_to_train else _("Play"),
+        _("Pause") if wanted else _("Play"),
         key=Key.PLAY,
-        icon=":material/pause:" if entry.wants_to_train else ":material/play_arrow:",
+        icon=":material/pause:" if wanted else ":material/play_arrow:",
         on_click=controls.set_playing,
-        args=(not entry.wants_to_train,),
+        args=(not wanted,),
         type="primary",
         width="stretch",
     )
@@ -112,4 +113,4 @@ with st.sidebar:
     if not presenting:
         full_sidebar(entry)
 
-view.render_live(entry, presenting)
+view.render_live(entry, wanted, presenting)

@@ -17,6 +17,7 @@ import streamlit as st
 
 from bnviz.figure1.progress import clock
 from bnviz.i18n import N_
+from ui import i18n
 from ui.i18n import _
 from ui.session_runs import registry, run_key
 from ui.text import plain
@@ -124,7 +125,7 @@ def _live_body(name: str, draw: Callable[[Any], None], rate_note: str, was_runni
         return
     job = entry.runner
     if job.error is not None:
-        st.error(_("The live run failed: {error}").format(error=plain(job.error)))
+        st.error(_("The live run failed: {error}").format(error=plain(i18n.error(job.error))))
         if was_running:
             st.rerun(scope="app")  # redraw the page once: buttons enabled again, no timer
         return

@@ -9,6 +9,7 @@ the next script run; nothing here draws charts (that is :mod:`ui.live_lab_view`)
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 
 import streamlit as st
@@ -148,6 +149,22 @@ def speed_labels(tr: Callable[[str], str]) -> Callable[[str], str]:
     return lambda option: tr(MAX_LABEL) if option == FULL_SPEED else option
 
 
+def one_at_a_time(control: Callable[..., None]) -> Callable[..., None]:
+    """Run the callback ``control`` holding the session's run's lock. Streamlit starts a new script
+    thread for a press that comes while the last one's callback still runs (``runner.fastReruns``):
+    Play pressed while Reset starts a fresh worker would otherwise interleave with it."""
+
+    @functools.wraps(control)
+    def serialized(*args, **kwargs) -> None:
+        entry = registry().get(session_id())
+        if entry is None:
+            return control(*args, **kwargs)
+        with entry.controls:
+            return control(*args, **kwargs)
+
+    return serialized
+
+
 def _entry() -> SessionRun | None:
     """This session's run, with a fresh runner in place of one that stopped (its worker failed):
     a control pressed after a failure starts over instead of raising on the page."""
@@ -157,6 +174,7 @@ def _entry() -> SessionRun | None:
     return entry
 
 
+@one_at_a_time
 def set_playing(play: bool) -> None:
     """Play or pause, as the button the user saw said: an intent, not a toggle. Streamlit 1.67 now
     and then runs a button's callback twice for one click (seen on Pause while the charts refresh
@@ -170,6 +188,7 @@ def set_playing(play: bool) -> None:
         st.session_state[NOTICE] = BUSY
 
 
+@one_at_a_time
 def step_once(n: int = 10) -> None:
     """Step ×10 takes a training slot while it steps: a full server says so instead."""
     entry = _entry()
@@ -177,18 +196,25 @@ def step_once(n: int = 10) -> None:
         st.session_state[NOTICE] = BUSY
 
 
+@one_at_a_time
 def reset_run() -> None:
-    entry = _entry()
-    if entry is not None:
+    entry = registry().get(session_id())
+    if entry is None:
+        return
+    if entry.runner.is_stopped:  # its worker failed: a fresh run on a live worker is the reset
+        start_new_run(current_config())
+    else:
         entry.runner.reset()
 
 
+@one_at_a_time
 def apply_speed() -> None:
     entry = _entry()
     if entry is not None:
         entry.runner.set_speed(_speed())
 
 
+@one_at_a_time
 def apply_lr() -> None:
     entry = _entry()
     lr = float(st.session_state[Key.LR])
@@ -221,6 +247,7 @@ def pending_config() -> RunConfig | str:
         return i18n.error(err)
 
 
+@one_at_a_time
 def start_new_run(cfg: RunConfig) -> None:
     """Replace the session's run with a fresh one for ``cfg`` and put it in the URL (the
     language stays in it; presenter mode puts itself back on the next run)."""
@@ -242,6 +269,7 @@ def shown_variant(variants: tuple[str, ...]) -> str:
     return chosen if chosen in variants else default_shown(variants)
 
 
+@one_at_a_time
 def keep_current_run() -> None:
     _widgets_from(dataclasses.replace(current_config(), lr=float(st.session_state[Key.LR])))
 

@@ -74,11 +74,14 @@ PRESENTER_CSS = """<style>
 </style>"""
 
 
-def render_live(entry: SessionRun, presenting: bool = False) -> None:
-    """Status line and charts, refreshed in place while the run trains (or waits for a slot)."""
+def render_live(entry: SessionRun, wanted: bool, presenting: bool = False) -> None:
+    """Status line and charts, refreshed in place while the run trains (or waits for a slot).
+    ``wanted``: whether the run wanted to train when the page drew its Play/Pause button. The
+    registry may change its mind meanwhile (the run finished); the page keeps polling while the
+    button says Pause, so the poll sees the change and redraws the button."""
     st.html(STEADY_CSS + (PRESENTER_CSS if presenting else ""))
-    interval = REFRESH_S if entry.training else WAITING_REFRESH_S if entry.wants_to_train else None
-    st.fragment(run_every=interval)(_live_body)(presenting, entry.wants_to_train)
+    interval = REFRESH_S if entry.training else WAITING_REFRESH_S if wanted else None
+    st.fragment(run_every=interval)(_live_body)(presenting, wanted)
 
 
 def _live_body(presenting: bool, wanted: bool) -> None:
@@ -300,6 +303,6 @@ def _status(entry: SessionRun, snap, reg, presenting: bool = False) -> None:
         if error is not None:
             st.error(
                 _("Training stopped: {error}. Press Reset to start again.").format(
-                    error=plain(error)
+                    error=plain(i18n.error(error))
                 )
             )

@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from bnviz.i18n import N_, Message, UserError
 from bnviz.machine import env_number, usable_cpus
 from bnviz.shared_data import SHARED_DATASETS, Publication, publish
 from bnviz.spawn import bare_main, spawn_context
@@ -34,9 +35,12 @@ from bnviz.train.remote import RemoteJob, RemoteRun, RemoteRunner
 log = logging.getLogger(__name__)
 DEFAULT_NICE = 5  # training yields the CPU to the web process, which must refresh every page
 REPLY_TIMEOUT_S = 60.0
-WORKER_DIED = (
-    "The server process that trained this run stopped unexpectedly (it may have run out of "
-    "memory). Press Reset to start the run again."
+# A Message: the page shows it in its language (and adds how to start again).
+WORKER_DIED = Message(
+    N_(
+        "The server process that trained this run stopped unexpectedly (it may have run out of "
+        "memory)"
+    )
 )
 
 
@@ -139,7 +143,7 @@ class WorkerPool:
         self._started = itertools.count()
         self._run_ids = itertools.count(1)
         self._requests = itertools.count(1)
-        self._pending: dict[int, list] = {}  # request id -> [event, error]
+        self._pending: dict[int, Callable[[str | None], None]] = {}  # request id -> on reply
         self._closed = False
 
     # -- runs --
@@ -185,16 +189,36 @@ class WorkerPool:
     # -- messages --
 
     def request(
-        self, w: _Worker, message: tuple, wait: bool = True, timeout: float = REPLY_TIMEOUT_S
+        self,
+        w: _Worker,
+        message: tuple,
+        wait: bool = True,
+        timeout: float = REPLY_TIMEOUT_S,
+        on_reply: Callable[[str | None], None] | None = None,
     ):
         """Send ``(kind, req, *message[1:])`` to ``w``; with ``wait``, block until the worker
-        replies and raise its error as ``ValueError`` (a sentence for the page)."""
+        replies and raise its error as ``ValueError`` (a sentence for the page). Without ``wait``,
+        ``on_reply(error)`` (if given) is called by the pool's reader thread once the worker has
+        done the request and reported the run; never, if the worker dies first."""
         if not wait:
-            w.send((message[0], None, *message[1:]))
+            req = None
+            if on_reply is not None:
+                req = next(self._requests)
+                self._pending[req] = on_reply
+            try:
+                w.send((message[0], req, *message[1:]))
+            except RuntimeError:
+                self._pending.pop(req, None)
+                raise
             return
         req = next(self._requests)
         slot = [threading.Event(), None]
-        self._pending[req] = slot
+
+        def done(error: str | None) -> None:
+            slot[1] = error
+            slot[0].set()
+
+        self._pending[req] = done
         try:
             w.send((message[0], req, *message[1:]))
             while not slot[0].wait(0.5):
@@ -205,14 +229,15 @@ class WorkerPool:
                     raise TimeoutError("The training process did not answer in time.")
         finally:
             self._pending.pop(req, None)
+        if isinstance(slot[1], Message):  # the worker's UserError: a sentence in any language
+            raise UserError(slot[1].msgid, **slot[1].params)
         if slot[1] is not None:
             raise ValueError(slot[1])
 
     def _replied(self, req: int, error: str | None) -> None:
-        slot = self._pending.get(req)
-        if slot is not None:
-            slot[1] = error
-            slot[0].set()
+        done = self._pending.pop(req, None)
+        if done is not None:
+            done(error)
 
     def _forget(self, w: _Worker) -> None:
         with self._lock:

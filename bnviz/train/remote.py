@@ -17,10 +17,19 @@ from collections.abc import Callable
 from typing import Any
 
 from bnviz.config import RunConfig, check_lr
+from bnviz.i18n import ENGLISH, Gettext, render
 
 
 class RunFailed(RuntimeError):
-    """What a handle's ``error`` holds: the reason, as a sentence for the page."""
+    """What a handle's ``error`` holds: the reason, as a sentence for the page (``render(_)``: in
+    the page's language, when the reason is a ``Message``)."""
+
+    def __init__(self, reason: str):
+        super().__init__(str(reason))
+        self.reason = reason
+
+    def render(self, _: Gettext = ENGLISH) -> str:
+        return render(self.reason, _)
 
 
 class RemoteRun:
@@ -34,6 +43,9 @@ class RemoteRun:
         self.version = 0
         self._lost_reason: str | None = None
         self._stopped = False
+        # Starts sent and not yet done by the worker: the run counts as running meanwhile, or the
+        # session registry, seeing a run it just started "not running", would take it for finished.
+        self._starting = 0
 
     # -- reports (the pool's reader thread) --
 
@@ -60,7 +72,8 @@ class RemoteRun:
     def is_running(self) -> bool:
         with self._lock:
             lost = self._lost_reason is not None
-            return not lost and not self._stopped and bool(self._state.get("is_running"))
+            running = bool(self._state.get("is_running")) or self._starting > 0
+            return not lost and not self._stopped and running
 
     @property
     def is_stopped(self) -> bool:
@@ -83,8 +96,22 @@ class RemoteRun:
             self._call(method, *args)
 
     def start(self) -> None:
-        if self._lost_reason is None:
-            self._call("start")
+        """Start or resume; ``is_running`` is True from now on, not from the worker's next report."""
+        if self._lost_reason is not None:
+            return
+        with self._lock:
+            self._starting += 1
+        try:
+            message = ("call", self.run_id, "start", (), {})
+            self.pool.request(self._worker, message, wait=False, on_reply=self._started)
+        except RuntimeError:
+            self._started(None)
+            raise
+
+    def _started(self, error: str | None) -> None:
+        # The worker's report of the started run arrived before this reply.
+        with self._lock:
+            self._starting -= 1
 
     def resume(self) -> None:
         self.start()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from bnviz.i18n import N_
@@ -68,6 +68,9 @@ class SessionRun:
     stepping: bool = False  # taking a few steps by hand: holds a slot meanwhile
     released_at: float | None = None
     queued_at: float | None = None  # waiting for a slot since then (first come, first served)
+    # Held by whoever drives this run for its page: two presses (Reset, then Play before the
+    # Reset is done) may run at once in two threads, and must not interleave.
+    controls: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
 
 class SessionRegistry:

@@ -33,6 +33,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from bnviz import shared_data
+from bnviz.i18n import error_message
 from bnviz.train import turns
 
 REPORT_S = 0.2  # reports per run: at most 5 a second, more than the pages' refresh rate
@@ -117,7 +118,7 @@ class Host:
             work()
             error = None
         except Exception as exc:  # a sentence for the page; the worker carries on
-            error = str(exc) or type(exc).__name__
+            error = error_message(exc)
         self.report(only=run_id, force=True)
         self._reply(req, error)
 
@@ -168,7 +169,7 @@ def describe(run: Any) -> tuple[dict[str, Any], Any]:
     error = getattr(run, "error", None)
     state: dict[str, Any] = {
         "is_running": run.is_running,
-        "error": None if error is None else (str(error) or type(error).__name__),
+        "error": None if error is None else error_message(error),
     }
     if hasattr(run, "exp"):  # a Runner
         exp = run.exp

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from bnviz.config import RunConfig
+from bnviz.i18n import Message, UserError, error_text, translator
 from bnviz.train.pool import WORKER_DIED, Build, WorkerPool
 from bnviz.train.remote import RemoteJob, RemoteRunner
 from bnviz.train.runner import Runner
@@ -143,6 +144,7 @@ def test_a_dead_worker_fails_its_runs_with_a_message_and_is_replaced():
         os.kill(dead, signal.SIGKILL)
         until(lambda: r.error is not None)
         assert str(r.error) == WORKER_DIED and r.is_stopped and not r.is_running
+        assert "메모리" in error_text(r.error, translator("ko"))  # the page's language
         assert r.snapshot().step > 0  # the last report stays readable
         r.pause()  # controls of a lost run do nothing, and raise nothing
         r.stop()
@@ -205,3 +207,54 @@ def test_a_shared_data_directory_that_cannot_be_written_is_done_without(monkeypa
         r.stop()
     finally:
         pool.close()
+
+
+class _Unanswered:
+    """A pool whose worker has not answered yet: requests are kept, replies sent by hand."""
+
+    def __init__(self):
+        self.sent: list[tuple] = []
+        self.replies: list = []
+
+    def request(self, w, message, wait=True, timeout=None, on_reply=None):
+        self.sent.append(message)
+        if on_reply is not None:
+            self.replies.append(on_reply)
+
+
+def test_a_started_run_counts_as_running_before_its_worker_says_so():
+    # The session registry takes a run that is not running for finished and frees its slot: a run
+    # just started must not look finished while its worker (maybe just spawned) is still busy.
+    pool = _Unanswered()
+    r = RemoteRunner(pool, w=None, run_id=1, factory=None)
+    assert not r.is_running
+    r.start()
+    assert pool.sent[-1][:3] == ("call", 1, "start")
+    assert r.is_running, "running from the moment Play was pressed"
+    r._report({"is_running": False, "is_paused": True, "is_stopped": False, "error": None}, None)
+    assert r.is_running, "a report sent before the worker saw the start changes nothing"
+    r._report({"is_running": True, "is_paused": False, "is_stopped": False, "error": None}, None)
+    pool.replies.pop()(None)  # the worker started it, reported, then replied
+    assert r.is_running
+    r._report({"is_running": False, "is_paused": False, "is_stopped": False, "error": None}, None)
+    assert not r.is_running, "after the reply, the worker's reports decide (the run finished)"
+    r._lost("gone")
+    r.start()
+    assert len(pool.sent) == 1 and not r.is_running  # a lost run is not started again
+
+
+def test_a_workers_user_error_reaches_the_page_in_its_language(pool):
+    r = Runner(SMALL, pool=pool)
+    try:
+        with pytest.raises(UserError) as err:
+            r.reset(RunConfig(dataset="no-such-data"))
+        english = str(err.value)
+        assert english and error_text(err.value, translator("ko")) != english
+    finally:
+        r.stop()
+
+
+def test_a_message_crosses_a_pipe_as_its_msgid():
+    m = Message("Step {step:,}", {"step": 1200})
+    back = pickle.loads(pickle.dumps(m))
+    assert isinstance(back, Message) and back.msgid == m.msgid and back == "Step 1,200"
