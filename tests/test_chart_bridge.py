@@ -6,7 +6,6 @@ outside the server) is checked in tests/e2e/test_chart_bridge.py.
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 
@@ -23,18 +22,9 @@ from streamlit.components.v1 import component_registry as v1_registry
 from streamlit.runtime import Runtime
 from streamlit.testing.v1 import AppTest
 
+from tests.typed_arrays import decode_typed_array
 from ui.chart_bridge import live_chart, plotly_js_url
 from ui.chart_bridge.payload import DEFAULT_HEIGHT, UIREVISION, encode, figure_payload
-
-
-def decode_typed_array(spec) -> np.ndarray:
-    """Inverse of plotly.py's typed-array spec, as plotly.js reads it."""
-    if isinstance(spec, list):
-        return np.asarray(spec)
-    array = np.frombuffer(base64.b64decode(spec["bdata"]), dtype=spec["dtype"])
-    if "shape" in spec:  # "rows, cols"
-        array = array.reshape([int(n) for n in str(spec["shape"]).split(",")])
-    return array
 
 
 def line_figure(n: int = 50, **layout) -> go.Figure:
@@ -239,3 +229,35 @@ def test_plotly_js_url_follows_the_base_url_path(fake_runtime):
         )
     finally:
         config.set_option("server.baseUrlPath", previous)
+
+
+def test_a_dicts_arrays_travel_typed_and_everything_else_as_plain_json():
+    steps = np.arange(0, 3000, 10, dtype=np.int64)
+    z = np.random.default_rng(1).random((20, 30)).astype(np.float32).T  # not contiguous
+    spec = {
+        "data": [
+            {"type": "scatter", "x": steps, "y": np.array([0.5, np.nan, np.inf, 1.0])},
+            {"type": "heatmap", "z": z, "text": np.array(["a", "b"]), "visible": np.bool_(True)},
+            {"type": "bar", "y": np.array([True, False]), "width": np.float32(0.5)},
+        ],
+        "layout": {"xaxis": {"range": np.array([0.0, 2.0])}, "yaxis": {"dtick": float("nan")}},
+    }
+    sent = json.loads(encode(figure_payload(spec)))
+    x, y = sent["data"][0]["x"], sent["data"][0]["y"]
+    assert x["dtype"] == "i2"  # plotly.js has no int64: the smallest type that holds the steps
+    np.testing.assert_array_equal(decode_typed_array(x), steps)
+    np.testing.assert_array_equal(decode_typed_array(y), [0.5, np.nan, np.inf, 1.0])
+    np.testing.assert_array_equal(decode_typed_array(sent["data"][1]["z"]), z)
+    assert sent["data"][1]["text"] == ["a", "b"] and sent["data"][1]["visible"] is True
+    np.testing.assert_array_equal(decode_typed_array(sent["data"][2]["y"]), [1, 0])
+    assert sent["data"][2]["width"] == 0.5
+    assert sent["layout"]["xaxis"]["range"] == [0.0, 2.0]  # plotly.js wants ranges as lists
+    assert sent["layout"]["yaxis"]["dtick"] is None  # JSON has no NaN
+    assert isinstance(spec["data"][0]["x"], np.ndarray)  # the figure is not modified
+
+
+def test_a_value_only_plotly_knows_is_still_encoded():
+    import datetime
+
+    sent = json.loads(encode({"data": [{"x": [datetime.date(2026, 12, 3)], "y": [1]}]}))
+    assert sent["data"][0]["x"] == ["2026-12-03"]

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import PAGES
 from tests.sessions import Busy, release_sessions
+from tests.typed_arrays import decode_typed_array
 
 PAGE = str(PAGES / "does_bn_reduce_ics.py")
 
@@ -100,9 +101,7 @@ def live_figures(at: AppTest) -> dict[str, dict]:
 
 
 def points(figure: dict) -> int:
-    return sum(
-        len(trace.get("x") or []) for trace in figure["data"] if isinstance(trace.get("x"), list)
-    )
+    return sum(len(decode_typed_array(trace["x"])) for trace in figure["data"] if "x" in trace)
 
 
 def wait_for(condition, timeout=60.0):

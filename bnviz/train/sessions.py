@@ -46,11 +46,8 @@ class Trainable(Protocol):
 
     @property
     def is_running(self) -> bool: ...
-
     def start(self) -> None: ...  # start training, or resume it after pause()
-
     def pause(self) -> None: ...  # stop stepping soon; start() continues
-
     def stop(self) -> None: ...  # end for good (may block briefly: call it outside locks)
 
 
@@ -58,7 +55,8 @@ class Trainable(Protocol):
 class SessionRun:
     """One browser session's run. ``wants_to_train`` is the user's intent (play pressed, not paused);
     ``training`` is whether it holds a slot and its runner is stepping. A run that wants to train
-    but does not is waiting for a slot, or was paused while nobody watched it."""
+    but does not is waiting for a slot, or was paused while nobody watched it. ``controls`` is held
+    by what drives the run for its page: two presses may run at once, in two threads."""
 
     session_id: str
     runner: Trainable
@@ -68,8 +66,6 @@ class SessionRun:
     stepping: bool = False  # taking a few steps by hand: holds a slot meanwhile
     released_at: float | None = None
     queued_at: float | None = None  # waiting for a slot since then (first come, first served)
-    # Held by whoever drives this run for its page: two presses (Reset, then Play before the
-    # Reset is done) may run at once in two threads, and must not interleave.
     controls: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
 

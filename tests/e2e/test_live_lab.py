@@ -135,11 +135,14 @@ def test_chart_updates_in_place_and_keeps_zoom(open_app):
     div.evaluate(
         "d => { d.__bnvizTag = 'same-node'; Plotly.relayout(d, {'xaxis.range': [0, 7]}); }"
     )
-    n_points = div.evaluate("d => d.data[0].x.length")
+    # _fullData: plotly.js's decoded traces (data[0].x is the typed-array spec the page sent)
+    n_points = div.evaluate("d => d._fullData[0]._length")
     steps = [current_step(page)]
     for _ in range(5):  # five refreshes with new data
         steps.append(wait_until(lambda: current_step(page) > steps[-1] and current_step(page)))
-    wait_until(lambda: div.evaluate("d => d.data[0].x.length") != n_points, what="new chart data")
+    wait_until(
+        lambda: div.evaluate("d => d._fullData[0]._length") != n_points, what="new chart data"
+    )
     assert div.evaluate("d => d.__bnvizTag") == "same-node"
     assert div.evaluate("d => d.layout.xaxis.range") == [0, 7]
 
