@@ -48,9 +48,18 @@ def serve(conn: Connection, handles: tuple, nice: int) -> None:
     import torch  # noqa: PLC0415 - after the priority change, so even the import yields to pages
 
     torch.set_num_threads(1)
+    preload()
     shared_data.attach(handles)
     turns.install()
     Host(conn).loop()
+
+
+def preload() -> None:
+    """Import now what a run may import later. Every ``torch.optim`` optimizer (momentum, Adam)
+    imports ``torch._dynamo`` on first use: ~800 modules, ~70 MB of heap, once per process. Paid
+    at the worker's start, it is part of the server's known footprint, not a surprise cost of
+    the first link that asks for Adam."""
+    import torch._dynamo  # noqa: F401, PLC0415
 
 
 class Host:

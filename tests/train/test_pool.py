@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from bnviz.train.pool import WORKER_DIED, Build, WorkerPool
 from bnviz.train.remote import RemoteJob, RemoteRunner
 from bnviz.train.runner import Runner
 
+ROOT = Path(__file__).resolve().parents[2]
 SMALL = RunConfig(dataset="moons", hidden=(16, 16), batch_size=32, record_every=10, eval_every=50)
 TIMEOUT = 60.0
 
@@ -258,3 +261,16 @@ def test_a_message_crosses_a_pipe_as_its_msgid():
     m = Message("Step {step:,}", {"step": 1200})
     back = pickle.loads(pickle.dumps(m))
     assert isinstance(back, Message) and back.msgid == m.msgid and back == "Step 1,200"
+
+
+def test_a_worker_has_imported_what_an_optimizer_would_import_later():
+    # Memory a link can cost is a run's own: torch.optim's one-time imports come with the worker.
+    probe = (
+        "import sys, torch; from bnviz.train.worker import preload; preload(); "
+        "n = len(sys.modules); torch.optim.Adam([torch.nn.Parameter(torch.ones(2))], lr=0.1); "
+        "print(len(sys.modules) - n)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert int(out.stdout.strip()) < 10  # without preload(): ~800 modules, ~70 MB
