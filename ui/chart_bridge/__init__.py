@@ -31,9 +31,9 @@ How it is wired, and why (checked against the Streamlit 1.67 source in the venv)
   travel with every rerun's message).
 
 The figure travels as UTF-8 JSON bytes (see :mod:`ui.chart_bridge.payload`); numpy arrays, in a
-figure dict or a ``go.Figure``, become plotly's base64 typed arrays. The element's height is set on the Streamlit side,
-so its space is reserved before plotly.js arrives and nothing below the chart moves while the data
-changes.
+figure dict or a ``go.Figure``, become plotly's base64 typed arrays. The element's height is set on
+the Streamlit side, so its space is reserved before plotly.js arrives and nothing below the chart
+moves while the data changes.
 
 Cost on the Python side, encoding a built figure dict (the live lab's seven charts after 3,000
 steps): 0.3-1 ms per chart, 4 ms for all seven; a two-layer heatmap in float32 is ~37 kB. The
